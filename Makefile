@@ -1,0 +1,61 @@
+# Order Desk: `make run` starts the app, `make test` runs the whole suite. Both work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+HTMX := static/vendor/htmx.min.js
+
+.PHONY: run test lint bench install assets system-deps clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+assets: $(HTMX)
+
+.env:
+	@echo "Writing .env with a random SECRET_KEY for this checkout (not committed)."
+	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" > .env
+
+# Chromium (browser tests) and poppler-utils (PDF pages to PNG) from Debian, if missing.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null) || echo "apt-get failed: browser tests will be skipped"; \
+	  else echo "chromium or pdftoppm missing and not root: install them with apt-get (browser tests will be skipped)"; fi; \
+	fi
+
+run: install assets .env
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "Order Desk on http://$(HOST):$(PORT)  (demo users: sales, inventory, fulfillment, manager, admin; password demo)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/ruff check app tests bench wsgi.py
+
+test: install assets system-deps lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install assets
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache test-artifacts

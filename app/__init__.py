@@ -1,0 +1,50 @@
+"""Order Desk: the application factory."""
+
+import os
+
+from flask import Flask
+
+from app.config import Config
+from app.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config_class=Config, **overrides) -> Flask:
+    """Build the app from a config class, with optional overrides (tests use these)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(config_class.INSTANCE_DIR),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _check_secret_key(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from app.database import configure_sqlite
+
+            configure_sqlite(db.engine)
+
+    from app import models  # noqa: F401  (register every table)
+    from app.web import register_web
+
+    register_web(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment or in .env "
+            "(`make run` writes a .env with a random key); see README.md."
+        )

@@ -1,0 +1,51 @@
+"""Command-line tools: `flask --app wsgi <command>`."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Manage users.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="sales, inventory, fulfillment, manager or admin; repeat for several.")
+@click.option("--full-name", default="", help="The person's name as shown in the app.")
+@click.option("--email", default=None)
+@click.password_option(prompt="Password", help="Asked for when not given.")
+def create_user_command(username, roles, full_name, email, password):
+    """Create a user with one or more roles."""
+    from app.auth.services import UserError, create_user
+
+    try:
+        user = create_user(username, password, list(roles), full_name=full_name, email=email)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created user {user.username} with roles {', '.join(user.roles)}.")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Add demo data even though the database holds data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if the database holds data.")
+def seed_demo_command(force, if_empty):
+    """Load demo products, customers, orders in every state and one user per role."""
+    from app.demo import DemoDataRefused, has_real_data, seed
+
+    if if_empty and has_real_data():
+        click.echo("The database already holds data; demo data not loaded.")
+        return
+    try:
+        counts = seed(force=force)
+    except DemoDataRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+               + ". Log in as sales, inventory, fulfillment, manager or admin with password 'demo'.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

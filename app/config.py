@@ -1,0 +1,45 @@
+"""Configuration read from the environment (and an optional `.env`)."""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+load_dotenv(ROOT / ".env")
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'orderdesk.sqlite'}"
+    )
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session (a shift, not an hour)
+    BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
+    BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
+    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
+    PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "orders@example.com")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = True

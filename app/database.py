@@ -1,0 +1,37 @@
+"""Engine set-up that keeps SQLite honest under several writers.
+
+SQLite runs in WAL mode with a busy timeout. Requests that may write (anything but
+GET/HEAD/OPTIONS, and all CLI and service work outside a request) start their
+transaction with BEGIN IMMEDIATE, so two writers queue instead of failing on upgrade
+from a read lock. PostgreSQL needs none of this.
+"""
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _begin_mode() -> str:
+    if has_request_context() and request.method in READ_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Install WAL, busy timeout, foreign keys and explicit BEGIN on a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(_begin_mode())

@@ -1,0 +1,196 @@
+"""Demo data: a catalogue, customers, users and 13 months of orders in every status.
+
+Everything goes through the same services the app uses, with the clock set back, so
+stock, reservations, revisions and the event history are as real as the app makes them.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.auth.services import create_user
+from app.catalog import services as stock
+from app.catalog.models import Product
+from app.customers.models import Address, Customer
+from app.extensions import db
+from app.orders import lifecycle
+from app.orders import services as orders
+from app.orders.models import Order
+from app.timeutil import frozen_clock, utcnow
+
+DEMO_USERS = [
+    ("sales", "Sam Sales", ["sales"]),
+    ("inventory", "Ivy Inventory", ["inventory"]),
+    ("fulfillment", "Finn Fulfillment", ["fulfillment"]),
+    ("manager", "Morgan Manager", ["manager"]),
+    ("admin", "Ada Admin", ["admin"]),
+]
+ITEMS = ["Bolt", "Bracket", "Hinge", "Cable", "Valve", "Filter", "Bearing", "Gasket", "Clamp",
+         "Fuse", "Switch", "Socket", "Pump", "Hose", "Washer", "Spring", "Panel", "Sensor",
+         "Adapter", "Coupling"]
+QUALIFIERS = ["Steel", "Brass", "Nylon", "Heavy-duty", "Compact", "Stainless", "Insulated",
+              "Galvanised", "High-flow", "Precision", "Marine", "Low-profile", "Zinc", "Carbon"]
+SIZES = ["M4", "M6", "M8", "M10", "10 mm", "25 mm", "50 mm", "1/2 in", "3/4 in", "2 m", "5 m", "12 V", "24 V"]
+COMPANIES = ["Acme", "Birchwood", "Calder", "Dunmore", "Elmfield", "Fairhaven", "Glenrock",
+             "Harrow", "Ingleby", "Juniper", "Kestrel", "Larkspur", "Moorland", "Northgate",
+             "Oakridge", "Penrose", "Quayside", "Redfern", "Stonebridge", "Thornbury"]
+TRADES = ["Engineering", "Plumbing", "Electrical", "Builders", "Marine", "Facilities", "Joinery", "Motors"]
+STREETS = ["High Street", "Station Road", "Mill Lane", "Church Street", "Victoria Road", "Park Avenue",
+           "Bridge Street", "Kings Road", "Queen Street", "Market Place"]
+TOWNS = [("Leeds", "LS1"), ("York", "YO1"), ("Bristol", "BS1"), ("Derby", "DE1"), ("Bath", "BA1"),
+         ("Hull", "HU1"), ("Exeter", "EX1"), ("Chester", "CH1")]
+INSTRUCTIONS = ["", "", "", "Deliver to goods-in at the rear.", "Call 30 minutes before arrival.",
+                "Leave with reception.", "Forklift on site.", "Fragile: do not stack."]
+
+# Where an order of a given age ends up: (status, weight) for old and recent orders.
+OLD_OUTCOMES = [("delivered", 70), ("collected", 18), ("cancelled", 10), ("dispatched", 0.6)]
+RECENT_OUTCOMES = [("draft", 10), ("confirmed", 22), ("picking", 10), ("packed", 8),
+                   ("dispatched", 12), ("ready_for_pickup", 6), ("delivered", 18),
+                   ("collected", 6), ("cancelled", 8)]
+PATHS = {
+    "delivery": ["submit", "start_pick", "pack", "dispatch", "deliver"],
+    "pickup": ["submit", "start_pick", "pack", "ready_for_pickup", "collect"],
+}
+TARGET_STEP = {"draft": 0, "confirmed": 1, "picking": 2, "packed": 3, "dispatched": 4,
+               "ready_for_pickup": 4, "delivered": 5, "collected": 5}
+
+
+class DemoDataRefused(Exception):
+    pass
+
+
+def has_real_data() -> bool:
+    return bool(db.session.execute(select(func.count(Order.id))).scalar()) or bool(
+        db.session.execute(select(func.count(Customer.id))).scalar()
+    )
+
+
+def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7) -> dict:
+    """Load the demo data set; refuse if the database holds data unless `force`."""
+    if has_real_data() and not force:
+        raise DemoDataRefused("The database already holds customers or orders; use --force to add demo data anyway.")
+    rng = random.Random(rng_seed)
+    start = utcnow() - timedelta(days=395)
+    users = _users()
+    with frozen_clock(start):
+        catalogue = _products(rng, products, users["inventory"])
+        people = _customers(rng, customers)
+    db.session.commit()
+    made = _orders(rng, catalogue, people, users, order_count, start)
+    return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
+
+
+def _users() -> dict[str, User]:
+    users = {}
+    for username, full_name, roles in DEMO_USERS:
+        existing = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        users[username] = existing or create_user(username, "demo", roles, full_name=full_name,
+                                                  email=f"{username}@example.com")
+    return users
+
+
+def _products(rng, count, receiver) -> list[Product]:
+    catalogue = []
+    for i in range(1, count + 1):
+        sku = f"SKU-{i:04d}"
+        product = db.session.execute(select(Product).where(Product.sku == sku)).scalar_one_or_none()
+        if product is None:
+            name = f"{rng.choice(QUALIFIERS)} {rng.choice(ITEMS).lower()} {rng.choice(SIZES)}"
+            product = Product(
+                sku=sku, name=name[0].upper() + name[1:],
+                unit_price=Decimal(rng.choice([1, 2, 3, 5, 8, 12, 20, 35, 60, 120, 250])) + Decimal(rng.randint(0, 99)) / 100,
+                bin_location=f"{'ABCDEF'[i % 6]}-{(i // 6) % 20 + 1:02d}-{i % 4 + 1}",
+                lead_time_days=rng.choice([3, 5, 7, 10, 14, 21]), reorder_point=rng.choice([5, 10, 20, 40]),
+            )
+            db.session.add(product)
+            db.session.flush()
+            stock.move_stock(product.id, "receipt", rng.randint(60, 400), "Opening stock", actor=receiver)
+        catalogue.append(product)
+    return catalogue
+
+
+def _customers(rng, count) -> list[Customer]:
+    people = []
+    for i in range(1, count + 1):
+        code = f"C{i:04d}"
+        customer = db.session.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
+        if customer is None:
+            company = f"{COMPANIES[i % len(COMPANIES)]} {TRADES[(i * 7) % len(TRADES)]}"
+            if i > len(COMPANIES):
+                company += f" {['Ltd', 'plc', '& Sons', 'Group'][i % 4]}"
+            town, postcode = rng.choice(TOWNS)
+            customer = Customer(
+                code=code, name=company, contact_name=rng.choice(["Alex", "Jo", "Priya", "Tom", "Mei", "Sam"]) + " " + rng.choice(["Hart", "Khan", "Lee", "Ward", "Shaw"]),
+                email=f"orders@{company.split()[0].lower()}{i}.example.com", phone=f"0113 496 0{i:03d}",
+            )
+            customer.addresses.append(Address(
+                label="Main", is_default=True,
+                text=f"{rng.randint(1, 120)} {rng.choice(STREETS)}\n{town}\n{postcode} {rng.randint(1, 9)}AB"))
+            db.session.add(customer)
+        people.append(customer)
+    db.session.flush()
+    return people
+
+
+def _orders(rng, catalogue, people, users, count, start) -> int:
+    now = utcnow()
+    recent_count = count // 5  # a busy last month, so every dashboard has work on it
+    times = sorted(
+        [start + timedelta(minutes=rng.randint(60, 365 * 24 * 60)) for _ in range(count - recent_count)]
+        + [now - timedelta(minutes=rng.randint(30, 30 * 24 * 60)) for _ in range(recent_count)]
+    )
+    favourites = {c.id: rng.sample(catalogue, 12) for c in people}
+    statuses_seen = set()
+    for n, created in enumerate(times):
+        customer = rng.choice(people)
+        recent = (now - created).days < 30
+        outcome = _pick(rng, RECENT_OUTCOMES if recent else OLD_OUTCOMES)
+        if n >= count - 9:  # make sure every status is on the demo screens
+            outcome = next((s for s, _ in RECENT_OUTCOMES if s not in statuses_seen), outcome)
+        statuses_seen.add(outcome)
+        _one_order(rng, customer, favourites[customer.id], users, created, outcome, now)
+        if n % 50 == 49:
+            db.session.commit()
+    db.session.commit()
+    return count
+
+
+def _pick(rng, weighted):
+    return rng.choices([s for s, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _one_order(rng, customer, favourites, users, created, outcome, now):
+    method = "pickup" if outcome in ("ready_for_pickup", "collected") else rng.choice(["delivery"] * 5 + ["pickup"])
+    if outcome in ("dispatched", "delivered"):
+        method = "delivery"
+    with frozen_clock(created):
+        order = orders.create_draft(
+            customer, channel=rng.choice(["phone", "phone", "email", "online", "walk-in"]),
+            actor=users["sales"], method=method, instructions=rng.choice(INSTRUCTIONS),
+            customer_reference=rng.choice(["", f"PO-{rng.randint(1000, 9999)}"]),
+        )
+        for product in rng.sample(favourites, rng.randint(1, 6)):
+            orders.add_line(order, product, rng.choice([1, 1, 2, 3, 5, 10, 12, 24]))
+        db.session.flush()
+    if outcome == "cancelled":
+        steps = ["submit"] if rng.random() < 0.8 else []
+    else:
+        steps = PATHS[method][: TARGET_STEP[outcome]]
+    at = created
+    for step in steps:
+        at = min(at + timedelta(hours=rng.choice([0.2, 1, 3, 20, 26, 50])), now - timedelta(minutes=5))
+        actor = users["sales"] if step == "submit" else users["fulfillment"]
+        with frozen_clock(at):
+            if step == "submit":
+                order.requested_date = (at + timedelta(days=rng.randint(2, 10))).date()
+                order.promised_date = (at + timedelta(days=rng.randint(1, 6))).date()
+            orders.transition(order, step, actor)
+    if outcome == "cancelled":
+        with frozen_clock(min(at + timedelta(hours=5), now - timedelta(minutes=1))):
+            orders.cancel_order(order, users["sales"], "Customer changed their mind")
+    elif outcome in ("confirmed", "draft") and rng.random() < 0.08:
+        with frozen_clock(min(at + timedelta(hours=1), now - timedelta(minutes=1))):
+            lifecycle.set_hold(order, users["sales"], "Awaiting customer credit check")

@@ -1,0 +1,26 @@
+"""Every model, imported in one place so that Alembic and the shell see the whole schema."""
+
+from app.auth.models import LoginSession, User, UserRole
+from app.catalog.models import Product, StockMovement
+from app.customers.models import Address, Customer
+from app.documents.models import Document
+from app.events.models import Event
+from app.mail.models import OutboxMessage
+from app.orders.models import (
+    Communication,
+    Escalation,
+    Order,
+    OrderLine,
+    OrderNumberCounter,
+    Revision,
+    Shipment,
+    ShipmentLine,
+    SpecialRequest,
+)
+
+__all__ = [
+    "Address", "Communication", "Customer", "Document", "Escalation", "Event",
+    "LoginSession", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
+    "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
+    "StockMovement", "User", "UserRole",
+]

@@ -1,0 +1,254 @@
+"""Orders, their lines and revisions, and the records that hang off an order."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from app.extensions import db
+from app.orders.states import (
+    CHANNELS,
+    METHODS,
+    REQUEST_STATUSES,
+    STATUS_LABELS,
+    STATUS_TONES,
+    STATUSES,
+    TEAMS,
+    sql_in,
+)
+from app.timeutil import utcnow
+
+
+class OrderNumberCounter(db.Model):
+    """The last order number issued per year; incremented atomically."""
+
+    __tablename__ = "order_number_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"status IN {sql_in(STATUSES)}", name="known_status"),
+        CheckConstraint(f"channel IN {sql_in(CHANNELS)}", name="known_channel"),
+        CheckConstraint(f"method IN {sql_in(METHODS)}", name="known_method"),
+        CheckConstraint("status IN ('draft', 'cancelled') OR number IS NOT NULL", name="number_once_submitted"),
+        CheckConstraint("revision >= 0", name="revision_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(10), default="delivery")
+    address: Mapped[str] = mapped_column(Text, default="")
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    customer_reference: Mapped[str] = mapped_column(String(60), default="", index=True)
+    requested_date: Mapped[date | None] = mapped_column()
+    promised_date: Mapped[date | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    on_hold: Mapped[bool] = mapped_column(default=False)
+    hold_reason: Mapped[str] = mapped_column(String(200), default="")
+    revision: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    customer = relationship("Customer")
+    created_by = relationship("User")
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number")
+    special_requests: Mapped[list["SpecialRequest"]] = relationship(
+        back_populates="order", order_by="SpecialRequest.id"
+    )
+    communications: Mapped[list["Communication"]] = relationship(order_by="Communication.id")
+    shipments: Mapped[list["Shipment"]] = relationship(order_by="Shipment.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def ref(self) -> str:
+        """How people and URLs name the order: its number, or DRAFT-<id> before it has one."""
+        return self.number or f"DRAFT-{self.id}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def status_tone(self) -> str:
+        return STATUS_TONES[self.status]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.line_total for line in self.lines), Decimal("0.00"))
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="price_not_negative"),
+        CheckConstraint("qty_reserved >= 0 AND qty_reserved <= quantity", name="reserved_range"),
+        CheckConstraint("qty_picked >= 0 AND qty_picked <= quantity", name="picked_range"),
+        CheckConstraint("qty_shipped >= 0 AND qty_shipped <= quantity", name="shipped_range"),
+        CheckConstraint("qty_backordered >= 0 AND qty_backordered <= quantity", name="backordered_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    price_override_reason: Mapped[str] = mapped_column(String(200), default="")
+    qty_reserved: Mapped[int] = mapped_column(default=0)
+    qty_picked: Mapped[int] = mapped_column(default=0)
+    qty_shipped: Mapped[int] = mapped_column(default=0)
+    qty_backordered: Mapped[int] = mapped_column(default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product = relationship("Product")
+
+    @property
+    def line_total(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(Decimal("0.01"))
+
+
+class Revision(db.Model):
+    """A confirmed state of an order (v1, v2, ...), with the diff from the one before."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("order_id", "number", name="uq_revisions_order_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    number: Mapped[int] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str] = mapped_column(String(120), default="")
+    verified_how: Mapped[str] = mapped_column(String(200), default="")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    diff: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SpecialRequest(db.Model):
+    __tablename__ = "special_requests"
+    __table_args__ = (
+        CheckConstraint(f"status IN {sql_in(REQUEST_STATUSES)}", name="known_status"),
+        CheckConstraint(f"owner_team IN {sql_in(TEAMS)}", name="known_team"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    owner_team: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    due_date: Mapped[date | None] = mapped_column()
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order: Mapped[Order] = relationship(back_populates="special_requests")
+
+
+class Communication(db.Model):
+    """A confirmation email, call or message with the customer, in or out."""
+
+    __tablename__ = "communications"
+    __table_args__ = (
+        CheckConstraint("direction IN ('in', 'out')", name="known_direction"),
+        CheckConstraint("medium IN ('email', 'phone', 'message')", name="known_medium"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    medium: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user = relationship("User")
+
+
+class Escalation(db.Model):
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10), default="person")  # person | sla
+    reason: Mapped[str] = mapped_column(Text)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    order = relationship("Order")
+
+
+class Shipment(db.Model):
+    """What left the building for an order; an order may ship in several parts."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10), default="delivery")
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(String(80), default="")
+    collected_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lines: Mapped[list["ShipmentLine"]] = relationship(cascade="all, delete-orphan")
+
+
+class ShipmentLine(db.Model):
+    __tablename__ = "shipment_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    quantity: Mapped[int] = mapped_column()
+
+
+# Totals for order lists, computed in the same query as the orders (no query per row).
+Order.list_total = column_property(
+    select(func.coalesce(func.sum(OrderLine.quantity * OrderLine.unit_price), 0))
+    .where(OrderLine.order_id == Order.id)
+    .correlate_except(OrderLine)
+    .scalar_subquery(),
+    deferred=True,
+)
+Order.list_line_count = column_property(
+    select(func.count(OrderLine.id))
+    .where(OrderLine.order_id == Order.id)
+    .correlate_except(OrderLine)
+    .scalar_subquery(),
+    deferred=True,
+)

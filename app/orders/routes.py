@@ -1,0 +1,91 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.access import ORDER_VIEWERS, role_required
+from app.catalog.services import StockError
+from app.events.models import Event
+from app.extensions import db
+from app.orders import lifecycle, services
+from app.orders.lifecycle import TransitionError
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+REFUSALS = (TransitionError, services.OrderError, StockError)
+DETAIL_FIELDS = {"cancel": ("reason",), "dispatch": ("carrier", "tracking_number"), "collect": ("collected_by",)}
+
+
+def get_order(ref: str):
+    """The order named in the URL, or 404; the caller's role is checked by the decorator."""
+    return services.find_order(ref) or abort(404)
+
+
+def _check_version(order) -> bool:
+    """True if the form was made from the order as it is now (optimistic lock)."""
+    return request.form.get("version", type=int) == order.version
+
+
+def _run(order, action, *args, **kwargs):
+    """Run a change on the order, commit, and tell the user how it went."""
+    if not _check_version(order):
+        flash(f"{order.ref} was changed by someone else while you were looking at it. "
+              "Here is the current order; check it and try again.", "error")
+        return redirect(url_for("orders.detail", ref=order.ref))
+    try:
+        action(order, *args, **kwargs)
+        db.session.commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash(f"{order.ref} was changed by someone else at the same moment; nothing was saved. Try again.", "error")
+    else:
+        flash(f"{order.ref}: done.", "success")
+    return redirect(url_for("orders.detail", ref=order.ref))
+
+
+@bp.get("/")
+@role_required(*ORDER_VIEWERS)
+def jump():
+    """Go straight to an order typed into the top bar."""
+    ref = request.args.get("ref", "").strip()
+    order = services.find_order(ref) if ref else None
+    if order is None:
+        flash(f"No order “{ref}”. Type a number like SO-2026-00042, or search a dashboard list.", "error")
+        return redirect(url_for("main.index"))
+    return redirect(url_for("orders.detail", ref=order.ref))
+
+
+@bp.get("/<ref>")
+@role_required(*ORDER_VIEWERS)
+def detail(ref):
+    order = get_order(ref)
+    events = db.session.execute(
+        select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
+    ).scalars().all()
+    return render_template("orders/detail.html", order=order, events=events,
+                           actions=lifecycle.available(order, current_user))
+
+
+@bp.post("/<ref>/transition/<name>")
+@role_required(*ORDER_VIEWERS)
+def transition(ref, name):
+    order = get_order(ref)
+    details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
+    return _run(order, services.transition, name, current_user, **details)
+
+
+@bp.post("/<ref>/hold")
+@role_required("sales", "manager")
+def hold(ref):
+    order = get_order(ref)
+    return _run(order, lifecycle.set_hold, current_user, request.form.get("reason", ""))
+
+
+@bp.post("/<ref>/release-hold")
+@role_required("sales", "manager")
+def release_hold(ref):
+    order = get_order(ref)
+    return _run(order, lifecycle.release_hold, current_user)

@@ -1,0 +1,158 @@
+"""Order operations. Each one flushes, logs its events and returns; the caller commits."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.catalog import services as stock
+from app.catalog.models import Product
+from app.events.services import record_event
+from app.extensions import db
+from app.orders import lifecycle
+from app.orders.models import Order, OrderLine, Revision, Shipment, ShipmentLine
+from app.orders.numbering import next_order_number
+from app.timeutil import business_today, utcnow
+
+
+class OrderError(Exception):
+    """An order operation refused for a business reason; the message is for the user."""
+
+
+def find_order(ref: str) -> Order | None:
+    """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
+    ref = (ref or "").strip().upper()
+    if ref.startswith("DRAFT-") and ref[6:].isdigit():
+        return db.session.execute(
+            select(Order).where(Order.id == int(ref[6:]), Order.number.is_(None))
+        ).scalar_one_or_none()
+    return db.session.execute(select(Order).where(Order.number == ref)).scalar_one_or_none()
+
+
+def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
+    """Start a draft order for `customer`, addressed to their default address unless told."""
+    if address is None:
+        default = customer.default_address
+        address = default.text if default else ""
+    order = Order(customer=customer, channel=channel, method=method, address=address,
+                  created_by_id=actor.id if actor else None, **fields)
+    db.session.add(order)
+    db.session.flush()
+    record_event("order.draft", f"Draft started ({channel})", order=order, actor=actor)
+    return order
+
+
+def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal | None = None) -> OrderLine:
+    """Add a product to a draft; the SKU, name and price are copied onto the line."""
+    if order.status != "draft":
+        raise OrderError("Lines can only be added to a draft; amend a confirmed order instead.")
+    if quantity <= 0:
+        raise OrderError("Quantity must be at least 1.")
+    line = OrderLine(
+        product=product, sku=product.sku, description=product.name, quantity=quantity,
+        unit_price=product.unit_price if unit_price is None else unit_price,
+        position=len(order.lines) + 1,
+    )
+    order.lines.append(line)
+    return line
+
+
+def order_snapshot(order: Order) -> dict:
+    """The order as plain values: what a revision keeps and a document prints."""
+    return {
+        "number": order.number,
+        "customer": {"code": order.customer.code, "name": order.customer.name},
+        "channel": order.channel,
+        "method": order.method,
+        "address": order.address,
+        "instructions": order.instructions,
+        "customer_reference": order.customer_reference,
+        "requested_date": order.requested_date.isoformat() if order.requested_date else None,
+        "promised_date": order.promised_date.isoformat() if order.promised_date else None,
+        "lines": [
+            {"sku": line.sku, "description": line.description, "quantity": line.quantity,
+             "unit_price": str(line.unit_price), "backordered": line.qty_backordered}
+            for line in order.lines
+        ],
+        "total": str(order.total),
+    }
+
+
+def _reserve_lines(order: Order) -> None:
+    """Reserve what stock allows for each line; the rest of the line is backordered."""
+    for line in order.lines:
+        wanted = line.quantity - line.qty_reserved - line.qty_shipped
+        line.qty_reserved += stock.reserve_up_to(line.product_id, wanted)
+        line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
+
+
+def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
+    """Confirm a draft: number it, reserve stock, record revision 1."""
+    lifecycle.check(order, "submit", actor)
+    if not order.lines:
+        raise OrderError("An order needs at least one line before it can be submitted.")
+    if order.method == "delivery" and not order.address.strip():
+        raise OrderError("A delivery order needs a delivery address.")
+    order.number = next_order_number(business_today().year)
+    _reserve_lines(order)
+    order.revision = 1
+    order.confirmed_at = utcnow()
+    db.session.flush()
+    db.session.add(Revision(order_id=order.id, number=1, channel=order.channel,
+                            verified_how=verified_how, snapshot=order_snapshot(order),
+                            created_by_id=actor.id if actor else None))
+    lifecycle.apply(order, "submit", actor, note=order.number)
+    db.session.flush()
+    return order
+
+
+def cancel_order(order: Order, actor, reason: str = "") -> Order:
+    """Cancel an order and release every reservation; the record is kept."""
+    lifecycle.check(order, "cancel", actor)
+    for line in order.lines:
+        stock.release_stock(line.product_id, line.qty_reserved)
+        line.qty_reserved = 0
+        line.qty_backordered = 0
+    lifecycle.apply(order, "cancel", actor, note=reason.strip())
+    db.session.flush()
+    return order
+
+
+def _picked_in_full(order: Order) -> None:
+    for line in order.lines:
+        line.qty_picked = max(line.qty_picked, line.qty_reserved + line.qty_shipped)
+
+
+def _ship_picked(order: Order, actor, **details) -> Shipment:
+    """Everything picked and not yet shipped leaves the building as one shipment."""
+    shipment = Shipment(order_id=order.id, method=order.method,
+                        created_by_id=actor.id if actor else None, **details)
+    for line in order.lines:
+        quantity = line.qty_picked - line.qty_shipped
+        if quantity <= 0:
+            continue
+        stock.move_stock(line.product_id, "ship", -quantity, f"Shipped on {order.number}",
+                         actor=actor, order=order, reserved_too=True)
+        line.qty_shipped += quantity
+        line.qty_reserved -= quantity
+        shipment.lines.append(ShipmentLine(order_line_id=line.id, quantity=quantity))
+    db.session.add(shipment)
+    return shipment
+
+
+def transition(order: Order, name: str, actor, **details) -> Order:
+    """Run the named lifecycle step with the stock work that belongs to it."""
+    if name == "submit":
+        return submit_order(order, actor)
+    if name == "cancel":
+        return cancel_order(order, actor, details.get("reason", ""))
+    lifecycle.check(order, name, actor)
+    if name == "release_pick":
+        for line in order.lines:
+            line.qty_picked = line.qty_shipped
+    if name == "pack":
+        _picked_in_full(order)
+    if name in ("dispatch", "collect"):
+        _ship_picked(order, actor, **details)
+    lifecycle.apply(order, name, actor)
+    db.session.flush()
+    return order

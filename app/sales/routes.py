@@ -1,0 +1,28 @@
+from flask import Blueprint
+
+from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
+from app.orders.models import Order
+from app.orders.queries import Queue, has_backorder
+from app.orders.states import CLOSED_STATUSES
+from app.web import render_queue
+
+bp = Blueprint("sales", __name__)
+restrict_blueprint(bp, *DASHBOARD_ROLES["sales"])
+
+QUEUES = {
+    q.key: q
+    for q in (
+        Queue("drafts", "Drafts", (Order.status == "draft",), (Order.created_at.desc(),),
+              "No drafts waiting. Orders you start and do not submit appear here."),
+        Queue("on_hold", "On hold", (Order.on_hold.is_(True), Order.status.not_in(CLOSED_STATUSES)),
+              empty="No order is on hold."),
+        Queue("backorders", "Backorders", (Order.status.not_in(CLOSED_STATUSES), has_backorder()),
+              (Order.promised_date.asc(),), "No open order waits for stock."),
+        Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),
+    )
+}
+
+
+@bp.route("/")
+def index():
+    return render_queue(QUEUES, "sales/index.html")

@@ -1,0 +1,55 @@
+// Order Desk: keyboard shortcuts, confirmations and row navigation. No inline script (CSP).
+(function () {
+  "use strict";
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]") !== null;
+  }
+
+  function rows() {
+    var table = document.querySelector("table[data-rows]");
+    return table ? Array.prototype.slice.call(table.tBodies[0].rows) : [];
+  }
+
+  function moveCursor(step) {
+    var list = rows();
+    if (!list.length) return;
+    var current = list.findIndex(function (r) { return r.classList.contains("is-cursor"); });
+    var next = Math.min(Math.max(current + step, 0), list.length - 1);
+    if (current >= 0) list[current].classList.remove("is-cursor");
+    list[next].classList.add("is-cursor");
+    list[next].scrollIntoView({ block: "nearest" });
+  }
+
+  function openCursor() {
+    var row = document.querySelector("tr.is-cursor");
+    var link = row && row.querySelector("a[href]");
+    if (link) link.click();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    if (typing(event.target)) return;
+    var focusTarget = document.querySelector('[data-shortcut-focus="' + event.key + '"]');
+    if (focusTarget) { event.preventDefault(); focusTarget.focus(); focusTarget.select(); return; }
+    var nav = document.querySelector('[data-shortcut="' + event.key + '"]');
+    if (nav) { nav.click(); return; }
+    if (event.key === "j") moveCursor(1);
+    else if (event.key === "k") moveCursor(-1);
+    else if (event.key === "Enter") openCursor();
+    else if (event.key === "]" || event.key === "[") {
+      var pager = document.querySelector('[data-pager="' + (event.key === "]" ? "next" : "prev") + '"]');
+      if (pager) pager.click();
+    } else if (event.key === "?") {
+      var help = document.getElementById("shortcuts");
+      if (help && help.showModal) help.showModal();
+    }
+  });
+
+  // Forms that change something hard to undo ask first.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+})();

@@ -1,0 +1,181 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when TEST_DATABASE_URL
+is set), the app, a test client, the CLI runner, logins by role and small factories."""
+
+import os
+import re
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.auth.models import ROLES
+from app.auth.services import create_user
+from app.catalog import services as stock
+from app.catalog.models import Product
+from app.config import TestConfig
+from app.customers.models import Address, Customer
+from app.extensions import db
+from app.orders import services as orders
+
+PASSWORD = "secret-pass"
+
+
+def database_url(tmp_dir) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite'}"
+
+
+def reset_schema(app) -> None:
+    """Start from an empty database, then build the schema with the migrations."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+
+
+def empty_tables() -> None:
+    """Remove every row (keeping the schema) so each test starts clean."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+class RequestClient(FlaskClient):
+    """A test client whose requests each run in their own app context, like a real server:
+    their own `g`, their own database session. The test's pending work is committed first
+    so the request sees it, and the test's objects are expired after so it sees the result."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url(instance),
+                     MAIL_FILE_DIR=str(instance / "mail"))
+    app.instance_path = str(instance)
+    app.test_client_class = RequestClient
+    reset_schema(app)
+    return app
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        empty_tables()
+        yield _app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(app):
+    def make(username="user", roles=("sales",), password=PASSWORD, **kw):
+        user = create_user(username, password, list(roles), **kw)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per role, named after the role."""
+    return {role: make_user(role, [role], full_name=role.title()) for role in ROLES}
+
+
+@pytest.fixture
+def make_product(app):
+    counter = {"n": 0}
+
+    def make(sku=None, on_hand=100, price="10.00", **kw):
+        counter["n"] += 1
+        product = Product(sku=sku or f"SKU-T{counter['n']:03d}", name=kw.pop("name", f"Test product {counter['n']}"),
+                          unit_price=Decimal(price), bin_location=kw.pop("bin_location", f"A-{counter['n']:02d}-1"), **kw)
+        db.session.add(product)
+        db.session.flush()
+        if on_hand:
+            stock.move_stock(product.id, "receipt", on_hand, "Test stock")
+        db.session.commit()
+        return product
+    return make
+
+
+@pytest.fixture
+def make_customer(app):
+    counter = {"n": 0}
+
+    def make(name=None, **kw):
+        counter["n"] += 1
+        customer = Customer(code=kw.pop("code", f"T{counter['n']:04d}"), name=name or f"Customer {counter['n']}",
+                            email=kw.pop("email", f"buyer{counter['n']}@example.com"), **kw)
+        customer.addresses.append(Address(label="Main", text="1 Test Street\nLeeds\nLS1 1AA", is_default=True))
+        db.session.add(customer)
+        db.session.commit()
+        return customer
+    return make
+
+
+@pytest.fixture
+def make_order(app, make_customer, make_product, users):
+    """A draft (or, with submit=True, a confirmed order) with the given lines."""
+    def make(lines=None, submit=False, customer=None, method="delivery", actor=None):
+        customer = customer or make_customer()
+        actor = actor or users["sales"]
+        order = orders.create_draft(customer, channel="phone", actor=actor, method=method)
+        for product, quantity in lines or [(make_product(), 2)]:
+            orders.add_line(order, product, quantity)
+        db.session.flush()
+        if submit:
+            orders.submit_order(order, actor)
+        db.session.commit()
+        return order
+    return make
+
+
+# --- logging in ------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def log_in(client, username, password=PASSWORD):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login(client, users):
+    """Log the test client in as the demo user of `role`; returns the client's CSRF token."""
+    def as_role(role):
+        response = log_in(client, role)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return csrf_from(client.get(response.headers["Location"]).get_data(as_text=True))
+    return as_role
