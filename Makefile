@@ -43,7 +43,7 @@ system-deps:
 	fi
 
 run: install assets .env
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
 	@echo "Order Desk on http://$(HOST):$(PORT)  (demo users: sales, inventory, fulfillment, manager, admin; password demo)"
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app

@@ -1,0 +1,47 @@
+"""HTML → PDF with WeasyPrint, locked to our own static files.
+
+The fetcher serves only files inside `static/` and `data:` URLs; anything else (http,
+other files, ftp, ...) is refused before a connection is made, and nothing redirects.
+Templates receive plain values (dicts, strings, numbers), never ORM objects.
+"""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher for `data:` URLs and files under one folder, nothing else."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, timeout=2)
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        if url.lower().startswith("data:"):
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ValueError(f"Refused to fetch {url!r}: documents only use Order Desk's static files.")
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ValueError(f"Refused to fetch {url!r}: not one of Order Desk's static files.")
+        return super().fetch(path.as_uri(), headers)
+
+
+def static_root() -> Path:
+    return Path(current_app.static_folder)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render an HTML string whose relative URLs point into `static/`."""
+    root = static_root()
+    return HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)).write_pdf()
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render a template from templates/documents/ to PDF bytes."""
+    return html_to_pdf(render_template(template, **context))
