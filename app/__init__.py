@@ -31,6 +31,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
             from app.database import configure_sqlite
 
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            from app.database import configure_postgresql
+
+            configure_postgresql(db.engine)
 
     from app import models  # noqa: F401  (register every table)
     from app.web import register_web

@@ -29,6 +29,7 @@ class Config:
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1.5"))  # how often live pages poll
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
