@@ -43,6 +43,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+    with app.app_context():
+        from app.live.shortcut import install
+
+        install(app)
     return app
 
 

@@ -11,15 +11,29 @@ feed relies on, and since the lock is the first one taken it cannot deadlock wit
 locks. Reads (GET requests) never take it.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
+
+
+@contextmanager
+def reading_only():
+    """Database work outside a request that only reads: a plain BEGIN, no writer's lock."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def _begin_mode() -> str:
-    if has_request_context() and request.method in READ_METHODS:
+    if _reading.get() or (has_request_context() and request.method in READ_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 

@@ -9,9 +9,10 @@ Ids become visible in id order on both databases (see app/events/services.py), s
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.auth.models import LoginSession, User, UserRole
+from app.database import reading_only
 from app.events.models import Event
 from app.extensions import db
 from app.notifications.routing import ACKNOWLEDGED, kinds_for
@@ -26,19 +27,23 @@ def head() -> int:
     return db.session.execute(select(func.coalesce(func.max(Event.id), 0))).scalar_one()
 
 
-def head_and_viewer(session_token: str):
-    """(newest event id, id of the live-page viewer behind `session_token` or None): one query."""
-    viewer = (
-        select(LoginSession.user_id)
-        .join(User, User.id == LoginSession.user_id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(LoginSession.token == session_token, LoginSession.ended_at.is_(None),
-               User.active.is_(True), UserRole.role.in_(LIVE_ROLES))
-        .limit(1)
-        .scalar_subquery()
-    )
-    newest = select(func.coalesce(func.max(Event.id), 0)).scalar_subquery()
-    return tuple(db.session.execute(select(newest, viewer)).one())
+_VIEWER = (
+    select(LoginSession.user_id)
+    .join(User, User.id == LoginSession.user_id)
+    .join(UserRole, UserRole.user_id == User.id)
+    .where(LoginSession.token == bindparam("token"), LoginSession.ended_at.is_(None),
+           User.active.is_(True), UserRole.role.in_(LIVE_ROLES))
+    .limit(1)
+    .scalar_subquery()
+)
+_HEAD_AND_VIEWER = select(select(func.coalesce(func.max(Event.id), 0)).scalar_subquery(), _VIEWER)
+
+
+def head_and_viewer(session_token: str, engine=None):
+    """(newest event id, id of the live-page viewer behind `session_token` or None): one query,
+    on a plain connection (no ORM session): this is what every idle poll costs."""
+    with reading_only(), (engine or db.engine).connect() as connection:
+        return tuple(connection.execute(_HEAD_AND_VIEWER, {"token": session_token}).one())
 
 
 def parse_topics(raw: str) -> list[str]:

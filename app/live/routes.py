@@ -11,7 +11,7 @@ bp = Blueprint("live", __name__, url_prefix="/live")
 @bp.before_app_request
 def remember_feed_head():
     """Note the feed's head before a page reads its data: the page is at least that fresh."""
-    if request.method == "GET" and request.endpoint not in (None, "static", "live.feed") and "_user_id" in session:
+    if request.method == "GET" and request.endpoint not in (None, "static", "live.poll") and "_user_id" in session:
         g.live_head = feed.head()
 
 

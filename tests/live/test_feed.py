@@ -135,3 +135,23 @@ def test_a_reader_following_the_feed_never_skips_an_event_of_concurrent_writers(
     assert seen == everything
 
 
+
+
+def test_idle_poll_is_answered_before_flask_and_anything_else_goes_to_the_view(app, client, login, make_order):
+    """The shortcut answers only "logged in, nothing new"; a forged cookie reaches the view."""
+    from app.live.shortcut import IdlePollShortcut
+
+    make_order(submit=True)
+    login("fulfillment")
+    assert isinstance(app.wsgi_app, IdlePollShortcut)
+    seen_by_flask = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen_by_flask.append(1))
+    try:
+        assert poll(client, head()).status_code == 204
+        assert seen_by_flask == []
+        assert poll(client, head() - 1).status_code == 200
+        assert seen_by_flask == [1]
+        client.set_cookie("session", "forged")
+        assert poll(client, head()).status_code == 401
+    finally:
+        app.before_request_funcs[None].pop()
