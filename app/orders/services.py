@@ -81,7 +81,8 @@ def _reserve_lines(order: Order) -> None:
     """Reserve what stock allows for each line; the rest of the line is backordered."""
     for line in order.lines:
         wanted = line.quantity - line.qty_reserved - line.qty_shipped
-        line.qty_reserved += stock.reserve_up_to(line.product_id, wanted)
+        in_full = wanted > 0 and stock.reserve_stock(line.product_id, wanted)
+        line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
         line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
 
 
