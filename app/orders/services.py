@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
@@ -21,11 +22,12 @@ class OrderError(Exception):
 def find_order(ref: str) -> Order | None:
     """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
     ref = (ref or "").strip().upper()
+    stmt = select(Order).options(selectinload(Order.lines).joinedload(OrderLine.product))
     if ref.startswith("DRAFT-") and ref[6:].isdigit():
         return db.session.execute(
-            select(Order).where(Order.id == int(ref[6:]), Order.number.is_(None))
+            stmt.where(Order.id == int(ref[6:]), Order.number.is_(None))
         ).scalar_one_or_none()
-    return db.session.execute(select(Order).where(Order.number == ref)).scalar_one_or_none()
+    return db.session.execute(stmt.where(Order.number == ref)).scalar_one_or_none()
 
 
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
