@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.auth.services import create_user
 from app.catalog import services as stock
-from app.catalog.models import Product
+from app.catalog.models import CustomerPrice, PriceBreak, Product
 from app.customers.models import Address, Customer
 from app.extensions import db
 from app.orders import lifecycle
@@ -78,6 +78,7 @@ def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7
     with frozen_clock(start):
         catalogue = _products(rng, products, users["inventory"])
         people = _customers(rng, customers)
+        _prices(rng, catalogue, people)
     db.session.commit()
     made = _orders(rng, catalogue, people, users, order_count, start)
     return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
@@ -133,6 +134,22 @@ def _customers(rng, count) -> list[Customer]:
         people.append(customer)
     db.session.flush()
     return people
+
+
+def _prices(rng, catalogue, people) -> None:
+    """Quantity breaks on every tenth product; agreed prices for every fifth customer."""
+    for product in catalogue[::10]:
+        if not db.session.execute(select(PriceBreak.id).where(PriceBreak.product_id == product.id)).first():
+            for minimum, discount in ((10, Decimal("0.95")), (50, Decimal("0.90"))):
+                db.session.add(PriceBreak(product_id=product.id, min_quantity=minimum,
+                                          unit_price=(product.unit_price * discount).quantize(Decimal("0.01"))))
+    for customer in people[::5]:
+        for product in rng.sample(catalogue, 3):
+            if not db.session.execute(select(CustomerPrice.id).where(
+                    CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).first():
+                db.session.add(CustomerPrice(customer_id=customer.id, product_id=product.id,
+                                             unit_price=(product.unit_price * Decimal("0.92")).quantize(Decimal("0.01"))))
+    db.session.flush()
 
 
 def _orders(rng, catalogue, people, users, count, start) -> int:

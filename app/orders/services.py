@@ -51,7 +51,7 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
         raise OrderError("Quantity must be at least 1.")
     line = OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
-        unit_price=product.unit_price if unit_price is None else unit_price,
+        unit_price=product.unit_price if unit_price is None else unit_price, list_price=product.unit_price,
         position=len(order.lines) + 1,
     )
     order.lines.append(line)
