@@ -77,7 +77,7 @@ class Order(db.Model):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
-    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number")
+    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number", viewonly=True)
     special_requests: Mapped[list["SpecialRequest"]] = relationship(
         back_populates="order", order_by="SpecialRequest.id"
     )
@@ -176,9 +176,18 @@ class SpecialRequest(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
+    not_promised: Mapped[bool] = mapped_column(default=False)  # customer accepted it may not happen
+    done_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     order: Mapped[Order] = relationship(back_populates="special_requests")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def undecided(self) -> bool:
+        """Still blocks confirmation: nobody decided and the customer did not accept "not promised"."""
+        return self.status == "pending" and not self.not_promised
 
 
 class Communication(db.Model):

@@ -8,7 +8,9 @@ from app.catalog.services import StockError
 from app.events.models import Event
 from app.extensions import db
 from app.orders import lifecycle, services
+from app.orders.forms import DecisionForm, request_form
 from app.orders.lifecycle import TransitionError
+from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -66,13 +68,25 @@ def detail(ref):
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
     return render_template("orders/detail.html", order=order, events=events,
-                           actions=lifecycle.available(order, current_user))
+                           actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
+                           request_form=request_form(), decision_form=DecisionForm(),
+                           request_labels=REQUEST_STATUS_LABELS, request_tones=REQUEST_STATUS_TONES,
+                           kind_label=kind_label)
+
+
+def _on_page(transition, order) -> bool:
+    """Submitting goes through review; cancelling a confirmed order is an amendment."""
+    return transition.name != "submit" and not (transition.name == "cancel" and order.status != "draft")
 
 
 @bp.post("/<ref>/transition/<name>")
 @role_required(*ORDER_VIEWERS)
 def transition(ref, name):
     order = get_order(ref)
+    if name == "submit":  # drafts are submitted from the review step, which runs every check
+        return redirect(url_for("sales.review_order", ref=order.ref))
+    if name == "cancel" and order.status != "draft":  # the customer's cancellation is recorded as an amendment
+        return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)
 
@@ -99,3 +113,6 @@ def hold(ref):
 def release_hold(ref):
     order = get_order(ref)
     return _run(order, lifecycle.release_hold, current_user)
+
+
+from app.orders import change_routes  # noqa: E402,F401  (request and amendment views on this blueprint)

@@ -95,6 +95,10 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
         raise OrderError("An order needs at least one line before it can be submitted.")
     if order.method == "delivery" and not order.address.strip():
         raise OrderError("A delivery order needs a delivery address.")
+    waiting = [r.text for r in order.special_requests if r.undecided]
+    if waiting:
+        raise OrderError("Special requests are not decided yet: " + "; ".join(waiting)
+                         + ". Wait for the owning team, remove them, or record that the customer accepts them as not promised.")
     order.number = next_order_number(business_today().year)
     _reserve_lines(order)
     order.revision = 1
