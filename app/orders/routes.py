@@ -11,6 +11,7 @@ from app.orders import lifecycle, services
 from app.orders.forms import DecisionForm, request_form
 from app.orders.lifecycle import TransitionError
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
+from app.web import safe_next
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -30,10 +31,11 @@ def _check_version(order) -> bool:
 
 def _run(order, action, *args, **kwargs):
     """Run a change on the order, commit, and tell the user how it went."""
+    back = redirect(safe_next(request.form.get("next")) or url_for("orders.detail", ref=order.ref))
     if not _check_version(order):
         flash(f"{order.ref} was changed by someone else while you were looking at it. "
               "Here is the current order; check it and try again.", "error")
-        return redirect(url_for("orders.detail", ref=order.ref))
+        return back
     try:
         action(order, *args, **kwargs)
         db.session.commit()
@@ -45,7 +47,7 @@ def _run(order, action, *args, **kwargs):
         flash(f"{order.ref} was changed by someone else at the same moment; nothing was saved. Try again.", "error")
     else:
         flash(f"{order.ref}: done.", "success")
-    return redirect(url_for("orders.detail", ref=order.ref))
+    return back
 
 
 @bp.get("/")
@@ -69,9 +71,13 @@ def detail(ref):
     ).scalars().all()
     return render_template("orders/detail.html", order=order, events=events,
                            actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
-                           request_form=request_form(), decision_form=DecisionForm(),
-                           request_labels=REQUEST_STATUS_LABELS, request_tones=REQUEST_STATUS_TONES,
-                           kind_label=kind_label)
+                           **request_panel())
+
+
+def request_panel(back_to: str | None = None) -> dict:
+    """What templates/orders/_requests.html needs, wherever it is shown."""
+    return {"request_form": request_form(), "decision_form": DecisionForm(), "request_labels": REQUEST_STATUS_LABELS,
+            "request_tones": REQUEST_STATUS_TONES, "kind_label": kind_label, "back_to": back_to}
 
 
 def _on_page(transition, order) -> bool:
