@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, undefer
 from app.customers.models import Customer
 from app.extensions import db
 from app.orders.models import Order, OrderLine
+from app.timeutil import business_today
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ def order_page(queue: Queue, q: str = "", page: int = 1):
     if q.strip():
         stmt = stmt.where(search_filter(q))
     return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def late():
+    """Promised for a day that has passed (in the business's time zone)."""
+    return Order.promised_date < business_today()
 
 
 def has_backorder():
