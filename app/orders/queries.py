@@ -14,7 +14,10 @@ from app.timeutil import business_today
 
 @dataclass(frozen=True)
 class Queue:
-    """A named list of orders on a dashboard: a filter and a sort order."""
+    """A named list of orders on a dashboard: a filter and a sort order.
+
+    A filter that depends on the day (like `late`) is given as a function, called per request.
+    """
 
     key: str
     label: str
@@ -41,7 +44,7 @@ def order_page(queue: Queue, q: str = "", page: int = 1):
         select(Order)
         .join(Customer, Order.customer_id == Customer.id)
         .options(contains_eager(Order.customer), undefer(Order.list_total), undefer(Order.list_line_count))
-        .where(*queue.where)
+        .where(*(clause() if callable(clause) else clause for clause in queue.where))
         .order_by(*queue.order_by, Order.id.desc())
     )
     if q.strip():
