@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, g, jsonify, request, session
 from flask_login import current_user
 
+from app.extensions import login_manager
 from app.live import feed
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -24,14 +25,14 @@ def live_interval() -> float:
     return current_app.config["LIVE_POLL_SECONDS"]
 
 
-def _viewer(since_head):
+def _viewer():
     """(head, viewer id): one query on the usual path (the login session in the cookie)."""
     token = session.get("_user_id")
     if token:
         return feed.head_and_viewer(token)
     if current_user.is_authenticated and current_user.has_role(*feed.LIVE_ROLES):  # remember-me cookie
         return feed.head(), current_user.id
-    return since_head, None
+    return 0, None
 
 
 @bp.get("/feed")
@@ -39,10 +40,13 @@ def poll():
     since = request.args.get("since", type=int)
     if since is None or since < 0:
         return jsonify(error="since must be the id of the last event the page has seen"), 400
-    newest, viewer = _viewer(0)
+    newest, viewer = _viewer()
     if viewer is None:
-        code = 403 if current_user.is_authenticated else 401
-        return jsonify(error="log in again" if code == 401 else "no live pages for your role"), code
+        if current_user.is_authenticated:
+            return jsonify(error="no live pages for your role"), 403
+        if request.headers.get("HX-Request"):  # the page's poll: it tells the person to log in again
+            return jsonify(error="log in again"), 401
+        return login_manager.unauthorized()
     if newest == since:
         return "", 204
     topics = feed.parse_topics(request.args.get("topics", ""))

@@ -10,6 +10,7 @@ one of the team roles (not the person who caused the event).
 | order.amended                     | a confirmed order is changed (new revision)     | inventory, fulfillment |
 | order.cancel                      | an order is cancelled (drafts are not news)     | inventory, fulfillment |
 | order.hold / order.release_hold   | an order is held or released                    | fulfillment   |
+| order.special_request_added       | sales added a special request                   | its owner team (after["team"]) |
 | order.special_request_decided     | inventory/fulfillment decided a special request | sales         |
 | order.short_pick                  | picking found less stock than reserved          | sales, inventory |
 | order.amended_in_picking          | an order being picked was amended               | fulfillment — ALERT until a fulfillment user acknowledges it |
@@ -34,10 +35,17 @@ ALERTS: dict[str, tuple[str, ...]] = {"order.amended_in_picking": ("fulfillment"
 ACKNOWLEDGED = "notification.acknowledged"  # the event an acknowledgement records
 
 
-def teams_for(kind: str, before: dict | None = None) -> tuple[str, ...]:
+OWNED_BY_A_TEAM = {"order.special_request_added"}  # told to the team named in the event's after["team"]
+TEAMS = ("sales", "inventory", "fulfillment", "manager")
+
+
+def teams_for(kind: str, before: dict | None = None, after: dict | None = None) -> tuple[str, ...]:
     """The teams told about an event of `kind` (a cancelled draft concerns nobody)."""
     if kind == "order.cancel" and (before or {}).get("status") == "draft":
         return ()
+    if kind in OWNED_BY_A_TEAM:
+        team = (after or {}).get("team")
+        return (team,) if team in TEAMS else ()
     return ROUTES.get(kind, ())
 
 
@@ -47,4 +55,5 @@ def is_alert(kind: str, team: str) -> bool:
 
 def kinds_for(roles) -> set[str]:
     """Every kind that notifies at least one of `roles` (and acknowledgements, which clear alerts)."""
-    return {kind for kind, teams in ROUTES.items() if set(teams) & set(roles)} | {ACKNOWLEDGED}
+    kinds = {kind for kind, teams in ROUTES.items() if set(teams) & set(roles)}
+    return kinds | {ACKNOWLEDGED} | (OWNED_BY_A_TEAM if set(roles) & {"inventory", "fulfillment"} else set())

@@ -29,7 +29,7 @@ def recipients(teams, exclude_user_id=None) -> dict[int, str]:
 
 def notify_teams(event, order=None) -> list[Notification]:
     """Add a notification for everyone in the teams that must act on `event`."""
-    teams = teams_for(event.kind, event.before)
+    teams = teams_for(event.kind, event.before, event.after)
     if not teams:
         return []
     with db.session.no_autoflush:

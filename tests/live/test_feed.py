@@ -70,7 +70,8 @@ def test_cursor_ahead_of_the_log_redraws_everything(client, login, make_order):
 
 
 def test_feed_needs_a_logged_in_user_with_an_order_role(client, users):
-    assert client.get("/live/feed?since=0").status_code == 401
+    assert client.get("/live/feed?since=0", headers={"HX-Request": "true"}).status_code == 401
+    assert client.get("/live/feed?since=0").headers["Location"].startswith("/login")
     token = csrf_from(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"username": "admin", "password": "secret-pass", "csrf_token": token})
     assert client.get("/live/feed?since=0").status_code == 403

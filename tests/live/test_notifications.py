@@ -126,7 +126,7 @@ def test_amendment_in_picking_is_an_alert_until_a_fulfillment_user_acknowledges_
     db.session.commit()
     token = login("fulfillment")
     html = client.get("/fulfillment/").get_data(as_text=True)
-    assert 'role="alert"' in html and "Amended while being picked" in html and order.number in html
+    assert 'role="alert"' in html and "Amendment to an order being picked" in html and order.number in html
     services.mark_all_read(users["fulfillment"])
     db.session.commit()
     assert 'role="alert"' in client.get("/fulfillment/").get_data(as_text=True)  # reading is not acknowledging
