@@ -168,8 +168,8 @@
       target.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (input) {
         if (input.value !== input.defaultValue) state.values[key(input)] = input.value;
       });
-      target.querySelectorAll("details[open][id]").forEach(function (d) { state.open.push(d.id); });
-      if (target.matches("details[open][id]")) state.open.push(target.id);
+      target.querySelectorAll("details").forEach(function (d, i) { if (d.open) state.open.push(i); });
+      state.self = target.matches("details[open]");
       if (target.contains(document.activeElement) && document.activeElement.name) state.focus = key(document.activeElement);
       var row = target.querySelector("tr.is-cursor a.ref");
       if (row) state.row = row.textContent;
@@ -184,7 +184,9 @@
           if (state.values[key(input)] !== undefined) input.value = state.values[key(input)];
           if (state.focus === key(input)) input.focus();
         });
-        state.open.forEach(function (openId) { var d = document.getElementById(openId); if (d) d.open = true; });
+        var details = el.querySelectorAll("details");
+        state.open.forEach(function (i) { if (details[i]) details[i].open = true; });
+        if (state.self) el.open = true;
         if (state.row) el.querySelectorAll("tr a.ref").forEach(function (a) {
           if (a.textContent === state.row) a.closest("tr").classList.add("is-cursor");
         });
