@@ -56,6 +56,11 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
     return line
 
 
+def _cents(amount) -> Decimal:
+    """Money with exactly two decimals, however the amount was typed (12.7 → 12.70)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
 def order_snapshot(order: Order) -> dict:
     """The order as plain values: what a revision keeps and a document prints."""
     return {
@@ -70,7 +75,7 @@ def order_snapshot(order: Order) -> dict:
         "promised_date": order.promised_date.isoformat() if order.promised_date else None,
         "lines": [
             {"sku": line.sku, "description": line.description, "quantity": line.quantity,
-             "unit_price": str(line.unit_price), "backordered": line.qty_backordered}
+             "unit_price": str(_cents(line.unit_price)), "backordered": line.qty_backordered}
             for line in order.lines
         ],
         "total": str(order.total),
