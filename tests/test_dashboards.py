@@ -20,24 +20,10 @@ def refs(html: str) -> list[str]:
 
 
 @pytest.fixture
-def order_at(make_order, make_product, users):
-    """An order brought to `status` (delivery unless the status needs pickup), committed."""
-    paths = {"delivery": ["submit", "start_pick", "pack", "dispatch", "deliver"],
-             "pickup": ["submit", "start_pick", "pack", "ready_for_pickup", "collect"]}
-    steps = {"draft": 0, "confirmed": 1, "picking": 2, "packed": 3, "dispatched": 4,
-             "ready_for_pickup": 4, "delivered": 5, "collected": 5}
-
+def order_at(order_in):
+    """Orders for the lists: two units of a product with `on_hand` in stock (short if fewer)."""
     def make(status, customer=None, on_hand=100, quantity=2, promised=None, method=None):
-        method = method or ("pickup" if status in ("ready_for_pickup", "collected") else "delivery")
-        order = make_order(lines=[(make_product(on_hand=on_hand), quantity)], customer=customer, method=method)
-        order.promised_date = promised
-        if status == "cancelled":
-            services.transition(order, "submit", users["sales"])
-            services.transition(order, "cancel", users["sales"])
-        for step in paths[method][: steps.get(status, 0)]:
-            services.transition(order, step, users["manager"])
-        db.session.commit()
-        return order
+        return order_in(status, method, quantity=quantity, customer=customer, on_hand=on_hand, promised=promised)
     return make
 
 

@@ -15,12 +15,6 @@ from app.orders.models import Order, Revision, Shipment
 from app.orders.states import STATUS_LABELS, STATUSES
 from tests.conftest import csrf_from
 
-PATHS = {
-    "delivery": ["submit", "start_pick", "pack", "dispatch", "deliver"],
-    "pickup": ["submit", "start_pick", "pack", "ready_for_pickup", "collect"],
-}
-STEPS_TO = {"draft": 0, "confirmed": 1, "picking": 2, "packed": 3, "dispatched": 4,
-            "ready_for_pickup": 4, "delivered": 5, "collected": 5}
 ONLY_DELIVERY, ONLY_PICKUP = {"dispatched", "delivered"}, {"ready_for_pickup", "collected"}
 
 
@@ -31,21 +25,6 @@ def method_for(status, transition=None):
     if status in ONLY_PICKUP:
         return "pickup"
     return transition.methods[0] if transition else "delivery"
-
-
-@pytest.fixture
-def order_in(make_order, make_product, users):
-    """A committed order brought to `status` through the lifecycle (manager does the steps)."""
-    def make(status, method=None, quantity=3, product=None):
-        product = product or make_product(on_hand=100)
-        order = make_order(lines=[(product, quantity)], method=method or method_for(status))
-        steps = ["submit", "cancel"] if status == "cancelled" else PATHS[order.method][: STEPS_TO[status]]
-        for step in steps:
-            services.transition(order, step, users["manager"])
-        db.session.commit()
-        assert order.status == status
-        return order
-    return make
 
 
 def events_of(order) -> list[Event]:
