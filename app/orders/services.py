@@ -116,6 +116,8 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
 def cancel_order(order: Order, actor, reason: str = "") -> Order:
     """Cancel an order and release every reservation; the record is kept."""
     lifecycle.check(order, "cancel", actor)
+    if order.on_hold:  # a cancelled order is closed: it must not stay held with no way to release it
+        lifecycle.release_hold(order, actor)
     for line in order.lines:
         stock.release_stock(line.product_id, line.qty_reserved)
         line.qty_reserved = 0

@@ -122,6 +122,8 @@ def test_a_held_order_can_still_be_cancelled(order_in, make_product, users):
     db.session.commit()
     assert order.status == "cancelled"
     assert db.session.get(Product, order.lines[0].product_id).reserved == 0
+    assert not order.on_hold and order.hold_reason == ""  # closed orders are not left "on hold"
+    assert [e.kind for e in events_of(order)][-3:] == ["order.hold", "order.release_hold", "order.cancel"]
 
 
 def test_hold_and_release_are_recorded(order_in, users):
