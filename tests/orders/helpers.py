@@ -76,7 +76,7 @@ def form_fields(html: str, action_part: str = "", with_field: str = "") -> dict:
         if action_part in form["action"] and (not with_field or with_field in form["fields"]):
             fields = dict(form["fields"])
             for name, value in fields.items():  # a textarea drops one leading newline, like browsers
-                if isinstance(value, str) and value.startswith("\n"):
-                    fields[name] = value[1:]
+                if isinstance(value, str) and value[:1] in ("\r", "\n"):
+                    fields[name] = value[2:] if value.startswith("\r\n") else value[1:]
             return fields
     raise AssertionError(f"no form with action containing {action_part!r}")
