@@ -69,9 +69,18 @@ def detail(ref):
     events = db.session.execute(
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
-    return render_template("orders/detail.html", order=order, events=events,
+    return render_template("orders/detail.html", order=order, events=events, release_asked=release_asked(order, events),
                            actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
                            **request_panel())
+
+
+def release_asked(order, events):
+    """While the order is picked: sales' latest request to release the pick for an amendment, if any
+    (`events` newest first; a request made before this pick started no longer counts)."""
+    if order.status != "picking":
+        return None
+    latest = next((e for e in events if e.kind in ("order.amended_in_picking", "order.start_pick")), None)
+    return latest if latest is not None and latest.kind == "order.amended_in_picking" else None
 
 
 def request_panel(back_to: str | None = None) -> dict:
