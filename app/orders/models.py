@@ -28,7 +28,7 @@ from app.orders.states import (
     TEAMS,
     sql_in,
 )
-from app.timeutil import utcnow
+from app.timeutil import business_today, utcnow
 
 
 class OrderNumberCounter(db.Model):
@@ -100,6 +100,12 @@ class Order(db.Model):
     @property
     def status_tone(self) -> str:
         return STATUS_TONES[self.status]
+
+    @property
+    def is_late(self) -> bool:
+        """Past its promised date and not yet out of the building."""
+        return bool(self.promised_date and self.promised_date < business_today()
+                    and self.status in ("confirmed", "picking", "packed", "ready_for_pickup"))
 
     @property
     def total(self) -> Decimal:
