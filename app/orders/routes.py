@@ -100,7 +100,8 @@ def transition(ref, name):
     order = get_order(ref)
     if name == "submit":  # drafts are submitted from the review step, which runs every check
         return redirect(url_for("sales.review_order", ref=order.ref))
-    if name == "cancel" and order.status != "draft":  # the customer's cancellation is recorded as an amendment
+    if name == "cancel" and order.status == "confirmed" and current_user.has_role("sales", "manager") and _check_version(order):
+        # the customer's cancellation is recorded as an amendment; a stale page or another role is refused below
         return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)

@@ -418,3 +418,18 @@ def test_two_people_amending_the_same_order(app, login, confirmed, make_user):
     assert order.address == "9 New Road\nYork"
     assert_reservations_match()
     assert csrf_from(html)
+
+
+def test_a_cancel_button_post_on_a_confirmed_order(client, login, confirmed):
+    """Sales is sent to the amend form (a cancellation is an amendment); a team that may not
+    cancel is told why instead of being sent to a page it cannot open."""
+    order, first, _ = confirmed
+    token = login("inventory")
+    response = client.post(f"/orders/{order.ref}/transition/cancel", data={"csrf_token": token, "version": order.version})
+    assert response.headers["Location"] == f"/orders/{order.ref}"
+    assert "Cancel order needs the manager or sales role." in client.get(response.headers["Location"]).get_data(as_text=True)
+    client.get("/logout")
+    token = login("sales")
+    response = client.post(f"/orders/{order.ref}/transition/cancel", data={"csrf_token": token, "version": order.version})
+    assert response.headers["Location"] == f"/orders/{order.ref}/amend"
+    assert order.status == "confirmed" and first.reserved == 5
