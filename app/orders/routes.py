@@ -98,11 +98,12 @@ def _on_page(transition, order) -> bool:
 @role_required(*ORDER_VIEWERS)
 def transition(ref, name):
     order = get_order(ref)
-    if name == "submit":  # drafts are submitted from the review step, which runs every check
-        return redirect(url_for("sales.review_order", ref=order.ref))
-    if name == "cancel" and order.status == "confirmed" and current_user.has_role("sales", "manager") and _check_version(order):
-        # the customer's cancellation is recorded as an amendment; a stale page or another role is refused below
-        return redirect(url_for("orders.amend", ref=order.ref))
+    if current_user.has_role("sales", "manager"):
+        if name == "submit":  # drafts are submitted from the review step, which runs every check
+            return redirect(url_for("sales.review_order", ref=order.ref))
+        if name == "cancel" and order.status != "draft" and _check_version(order):
+            # a customer's cancellation is an amendment; a stale page gets the conflict message below
+            return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)
 
