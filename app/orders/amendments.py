@@ -102,6 +102,15 @@ def _add(order: Order, product, quantity: int) -> None:
         position=max((x.position for x in order.lines), default=0) + 1))
 
 
+def same_text(a, b) -> bool:
+    """Equal but for line endings and spaces around lines (how browsers and emails differ)."""
+    def norm(value):
+        if not isinstance(value, str):
+            return value
+        return "\n".join(part.strip() for part in value.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"))
+    return norm(a) == norm(b)
+
+
 def diff_snapshots(before: dict, after: dict) -> list[dict]:
     """What changed between two revisions, as lines a customer can read."""
     changes = []
@@ -119,7 +128,7 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
             changes.append({"what": "line", "sku": sku, "before": line["quantity"], "after": 0,
                             "text": f"Removed {sku} {line['description']} (was × {line['quantity']})"})
     for name, label in HEADER_LABELS.items():
-        if before.get(name) != after.get(name):
+        if not same_text(before.get(name), after.get(name)):
             shown = {k: METHOD_LABELS.get(v, v) if name == "method" else (v or "—")
                      for k, v in (("before", before.get(name)), ("after", after.get(name)))}
             changes.append({"what": name, "before": before.get(name), "after": after.get(name),
@@ -170,7 +179,8 @@ def _apply(order: Order, amendment: Amendment) -> None:
             raise OrderError(f"{product.sku}: quantity must be from 1 to 100,000.")
         _add(order, product, quantity)
     for name, value in amendment.header.items():
-        setattr(order, name, value)
+        if not same_text(getattr(order, name), value):  # keep the stored text if only whitespace differs
+            setattr(order, name, value)
     if order.method == "delivery" and not (order.address or "").strip():
         raise OrderError("A delivery order needs a delivery address.")
     if not order.lines:

@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.access import role_required
 from app.catalog.lookup import product_by_sku
@@ -59,8 +60,9 @@ def not_promised(ref, request_id):
 
 # --- amendments ---------------------------------------------------------------------------
 
-def amend_form(order) -> AmendForm:
-    form = AmendForm(obj=order if request.method == "GET" else None)
+def amend_form(order, fresh: bool = False) -> AmendForm:
+    """The amend form: the order's current values on GET (or when `fresh`), the posted ones otherwise."""
+    form = AmendForm(obj=order) if request.method == "GET" else AmendForm(formdata=None, obj=order) if fresh else AmendForm()
     form.channel.choices = [("", "Choose…")] + [(c, CHANNEL_LABELS.get(c, c)) for c in amendments.approved_channels()]
     return form
 
@@ -102,6 +104,18 @@ def _render_amend(order, form, errors=None, conflict=None, status=200):
                            add_rows=ADD_ROWS, seen_event=_last_event_id(order), conflict=conflict), status
 
 
+def _conflict(order):
+    """Someone saved the order since this form was opened: say what changed and show it as it is now
+    (who asked and how it was verified are kept; the changes must be made again)."""
+    seen = request.form.get("seen_event", 0, type=int)
+    changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > seen)
+                                 .order_by(Event.id)).scalars().all()
+    form = amend_form(order, fresh=True)
+    for name in ("channel", "requested_by", "verified_how"):
+        form[name].data = request.form.get(name, "")
+    return _render_amend(order, form, conflict=changes, status=409)
+
+
 @bp.route("/<ref>/amend", methods=["GET", "POST"])
 @role_required("sales", "manager")
 def amend(ref):
@@ -115,10 +129,7 @@ def amend(ref):
             return redirect(url_for("orders.detail", ref=order.ref))
         return _render_amend(order, form)
     if request.form.get("version", type=int) != order.version:
-        seen = request.form.get("seen_event", 0, type=int)
-        changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > seen)
-                                     .order_by(Event.id)).scalars().all()
-        return _render_amend(order, form, conflict=changes, status=409)
+        return _conflict(order)
     errors = {}
     form_ok = form.validate()
     if form.cancel.data:
@@ -140,6 +151,9 @@ def amend(ref):
         order = get_order(ref)
         form.form_errors.append(str(exc))
         return _render_amend(order, form, errors, status=422)
+    except StaleDataError:  # saved by someone else between our version check and our write
+        db.session.rollback()
+        return _conflict(get_order(ref))
     flash(f"{order.ref} amended: revision {revision.number}. " + "; ".join(c["text"] for c in revision.diff), "success")
     return redirect(url_for("orders.detail", ref=order.ref))
 

@@ -24,7 +24,7 @@ class AmendForm(FlaskForm):
     verified_how = StringField("How it was verified", validators=[
         DataRequired("Say how you verified the change with the customer."), Length(max=200)])
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
-    address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)])
+    address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)], render_kw={"rows": 4})
     requested_date = DateField("Requested date", validators=[Optional()])
     instructions = TextAreaField("Instructions", filters=[clean_text], validators=[Length(max=2000)])
     cancel = BooleanField("Cancel the whole order")

@@ -84,8 +84,18 @@ def detail(ref):
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
     return render_page("orders/detail.html", {"order-live": "order_live"}, order=order, events=events,
+                       release_asked=release_asked(order, events),
                        actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
                        **request_panel())
+
+
+def release_asked(order, events):
+    """While the order is picked: sales' latest request to release the pick for an amendment, if any
+    (`events` newest first; a request made before this pick started no longer counts)."""
+    if order.status != "picking":
+        return None
+    latest = next((e for e in events if e.kind in ("order.amended_in_picking", "order.start_pick")), None)
+    return latest if latest is not None and latest.kind == "order.amended_in_picking" else None
 
 
 def request_panel(back_to: str | None = None) -> dict:
@@ -106,7 +116,8 @@ def transition(ref, name):
     if current_user.has_role("sales", "manager"):
         if name == "submit":  # drafts are submitted from the review step, which runs every check
             return redirect(url_for("sales.review_order", ref=order.ref))
-        if name == "cancel" and order.status != "draft":  # a customer's cancellation is an amendment
+        if name == "cancel" and order.status != "draft" and _check_version(order):
+            # a customer's cancellation is an amendment; a stale page gets the conflict message below
             return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)
