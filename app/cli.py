@@ -49,3 +49,6 @@ def seed_demo_command(force, if_empty):
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    from app.mail.cli import outbox_cli
+
+    app.cli.add_command(outbox_cli)

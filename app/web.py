@@ -104,7 +104,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def page_globals():
         nav = []
-        if current_user.is_authenticated:
+        if current_user and current_user.is_authenticated:  # None outside a request (CLI, relay)
             nav = [(ROLE_LABELS[d], DASHBOARDS[d]) for d in dashboards_for(current_user)]
         return {"business_name": app.config["BUSINESS_NAME"], "nav_items": nav}
 
