@@ -18,12 +18,13 @@ def register_web(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.fulfillment.routes import bp as fulfillment_bp
     from app.inventory.routes import bp as inventory_bp
+    from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
     from app.manager.routes import bp as manager_bp
     from app.orders.routes import bp as orders_bp
     from app.sales.routes import bp as sales_bp
 
-    for bp in (main_bp, auth_bp, orders_bp):
+    for bp in (main_bp, auth_bp, orders_bp, mail_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("admin", admin_bp)):

@@ -58,15 +58,19 @@ def jump():
     return redirect(url_for("orders.detail", ref=order.ref))
 
 
-@bp.get("/<ref>")
-@role_required(*ORDER_VIEWERS)
-def detail(ref):
-    order = get_order(ref)
+def render_detail(order, status: int = 200, **extra):
+    """The order page; `extra` carries a form being corrected (shown with its errors)."""
     events = db.session.execute(
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
     return render_template("orders/detail.html", order=order, events=events,
-                           actions=lifecycle.available(order, current_user))
+                           actions=lifecycle.available(order, current_user), **extra), status
+
+
+@bp.get("/<ref>")
+@role_required(*ORDER_VIEWERS)
+def detail(ref):
+    return render_detail(get_order(ref))
 
 
 @bp.post("/<ref>/transition/<name>")
@@ -89,3 +93,6 @@ def hold(ref):
 def release_hold(ref):
     order = get_order(ref)
     return _run(order, lifecycle.release_hold, current_user)
+
+
+from app.orders import confirmation_routes  # noqa: E402,F401  (confirmation PDF, communication log)

@@ -1,0 +1,70 @@
+"""Order-page views for confirmations: the stored PDF and the communication log."""
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from app.auth.access import ORDER_VIEWERS, role_required
+from app.documents.models import Document
+from app.documents.store import find_document
+from app.extensions import db
+from app.orders.communication_form import CommunicationForm
+from app.orders.communications import CommunicationError, confirmation_state, log_communication
+from app.orders.confirmation import KIND
+from app.orders.promising import promise_for
+from app.orders.routes import bp, get_order, render_detail
+
+
+def confirmation_documents(order) -> list[Document]:
+    """The confirmations issued for the order, one per revision (content not loaded)."""
+    return db.session.execute(
+        select(Document).options(defer(Document.content))
+        .where(Document.order_id == order.id, Document.kind == KIND).order_by(Document.revision)
+    ).scalars().all()
+
+
+bp.add_app_template_global(confirmation_state)
+bp.add_app_template_global(confirmation_documents)
+bp.add_app_template_global(promise_for)
+bp.add_app_template_global(CommunicationForm, "CommunicationForm")
+
+
+def send_document(document: Document):
+    """The stored bytes of an issued document, as they were issued."""
+    response = make_response(document.content)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    response.set_etag(document.sha256)
+    return response.make_conditional(request)
+
+
+@bp.get("/<ref>/confirmation.pdf")
+@role_required(*ORDER_VIEWERS)
+def confirmation_pdf(ref):
+    """The latest revision's confirmation, or `?revision=N`; 404 if none was issued."""
+    order = get_order(ref)
+    revision = request.args.get("revision", type=int) or order.revision
+    document = find_document(order.id, KIND, revision) or abort(404)
+    return send_document(document)
+
+
+@bp.post("/<ref>/communications")
+@role_required("sales", "manager")
+def log_contact(ref):
+    """Log a call or message with the customer (possibly as the confirmation)."""
+    order = get_order(ref)
+    form = CommunicationForm()
+    if not form.validate_on_submit():
+        return render_detail(order, 422, comm_form=form)
+    try:
+        log_communication(order, current_user, direction=form.direction.data, medium=form.medium.data,
+                          summary=form.summary.data, contact=form.contact.data or "",
+                          confirms=form.confirms.data)
+    except CommunicationError as exc:
+        db.session.rollback()
+        form.confirms.errors = [str(exc)]
+        return render_detail(order, 422, comm_form=form)
+    db.session.commit()
+    flash(f"{order.ref}: logged.", "success")
+    return redirect(url_for("orders.detail", ref=order.ref, _anchor="communications"))
