@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.auth.access import restrict_blueprint
 from app.documents.models import Document
@@ -42,7 +43,8 @@ def index():
     """Emails, newest first, by status tab; searchable by address, subject or order number."""
     view = request.args.get("view") if request.args.get("view") in VIEWS else "all"
     q = request.args.get("q", "")[:100]
-    stmt = (select(OutboxMessage, Order.number).outerjoin(Order, Order.id == OutboxMessage.order_id)
+    stmt = (select(OutboxMessage).outerjoin(Order, Order.id == OutboxMessage.order_id)
+            .options(contains_eager(OutboxMessage.order))
             .where(*VIEWS[view][1]).order_by(OutboxMessage.id.desc()))
     if q.strip():
         stmt = stmt.where(_search(q))
