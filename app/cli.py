@@ -46,9 +46,28 @@ def seed_demo_command(force, if_empty):
                + ". Log in as sales, inventory, fulfillment, manager or admin with password 'demo'.")
 
 
+@click.command("intake-email")
+@click.argument("message", type=click.File("rb"))
+def intake_email_command(message):
+    """Turn an order email (.eml file, or - for standard input) into a draft order."""
+    from app.orders.intake import intake_email
+    from app.orders.services import OrderError
+
+    try:
+        inbound = intake_email(message.read(), actor=None)
+    except OrderError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    if inbound.order_id:
+        click.echo(f"Draft DRAFT-{inbound.order_id} made from “{inbound.subject}” ({inbound.from_address}).")
+    for problem in inbound.problems.splitlines():
+        click.echo(f"  note: {problem}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(intake_email_command)
     from app.mail.cli import outbox_cli
 
     app.cli.add_command(outbox_cli)

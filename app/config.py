@@ -24,11 +24,15 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    PASSWORD_HASH_METHOD = "scrypt"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session (a shift, not an hour)
     BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "14"))
+    PRICE_FLOOR_RATIO = os.environ.get("PRICE_FLOOR_RATIO", "0.80")  # below list x this needs a manager
+    MAX_EMAIL_BYTES = int(os.environ.get("MAX_EMAIL_BYTES", str(5 * 1024 * 1024)))
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -58,3 +62,4 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production

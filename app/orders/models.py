@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -71,6 +72,7 @@ class Order(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column()
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
 
     customer = relationship("Customer")
@@ -84,6 +86,8 @@ class Order(db.Model):
     )
     communications: Mapped[list["Communication"]] = relationship(order_by="Communication.id")
     shipments: Mapped[list["Shipment"]] = relationship(order_by="Shipment.id")
+    flags: Mapped[list["VerificationFlag"]] = relationship(order_by="VerificationFlag.id", cascade="all, delete-orphan")
+    inbound_emails: Mapped[list["InboundEmail"]] = relationship(order_by="InboundEmail.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -124,7 +128,9 @@ class OrderLine(db.Model):
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    list_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # the price before any override
     price_override_reason: Mapped[str] = mapped_column(String(200), default="")
+    price_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     qty_reserved: Mapped[int] = mapped_column(default=0)
     qty_picked: Mapped[int] = mapped_column(default=0)
     qty_shipped: Mapped[int] = mapped_column(default=0)
@@ -260,3 +266,35 @@ Order.list_line_count = column_property(
     .scalar_subquery(),
     deferred=True,
 )
+
+
+class VerificationFlag(db.Model):
+    """Something about a draft that a rep must look at and acknowledge before submitting."""
+
+    __tablename__ = "verification_flags"
+    __table_args__ = (UniqueConstraint("order_id", "key", name="uq_verification_flags_order_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))  # kind plus what it is about, e.g. new_product:SKU-0001
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(String(300))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by = relationship("User")
+
+
+class InboundEmail(db.Model):
+    """An order email as received, kept with the draft it became (or waiting for a customer)."""
+
+    __tablename__ = "inbound_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    from_address: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    problems: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -79,6 +79,16 @@ def transition(ref, name):
     order = get_order(ref)
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)
+
+
+@bp.get("/<ref>/emails/<int:email_id>.eml")
+@role_required("sales", "manager")
+def inbound_email(ref, email_id):
+    """The original order email, as received (downloaded, never rendered)."""
+    order = get_order(ref)
+    message = next((m for m in order.inbound_emails if m.id == email_id), None) or abort(404)
+    return Response(message.raw, mimetype="message/rfc822",
+                    headers={"Content-Disposition": f'attachment; filename="{order.ref}-email-{message.id}.eml"'})
 
 
 @bp.post("/<ref>/hold")

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
@@ -23,11 +24,12 @@ class OrderError(Exception):
 def find_order(ref: str) -> Order | None:
     """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
     ref = (ref or "").strip().upper()
+    stmt = select(Order).options(selectinload(Order.lines).joinedload(OrderLine.product))
     if ref.startswith("DRAFT-") and ref[6:].isdigit():
         return db.session.execute(
-            select(Order).where(Order.id == int(ref[6:]), Order.number.is_(None))
+            stmt.where(Order.id == int(ref[6:]), Order.number.is_(None))
         ).scalar_one_or_none()
-    return db.session.execute(select(Order).where(Order.number == ref)).scalar_one_or_none()
+    return db.session.execute(stmt.where(Order.number == ref)).scalar_one_or_none()
 
 
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
@@ -83,7 +85,8 @@ def _reserve_lines(order: Order) -> None:
     """Reserve what stock allows for each line; the rest of the line is backordered."""
     for line in order.lines:
         wanted = line.quantity - line.qty_reserved - line.qty_shipped
-        line.qty_reserved += stock.reserve_up_to(line.product_id, wanted)
+        in_full = wanted > 0 and stock.reserve_stock(line.product_id, wanted)
+        line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
         line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
 
 
