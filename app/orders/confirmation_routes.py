@@ -12,7 +12,7 @@ from app.extensions import db
 from app.orders.communication_form import CommunicationForm
 from app.orders.communications import CommunicationError, confirmation_state, log_communication
 from app.orders.confirmation import KIND
-from app.orders.promising import promise_for
+from app.orders.promising import promise_for, set_accepts_split
 from app.orders.routes import bp, get_order, render_detail
 
 
@@ -68,3 +68,20 @@ def log_contact(ref):
     db.session.commit()
     flash(f"{order.ref}: logged.", "success")
     return redirect(url_for("orders.detail", ref=order.ref, _anchor="communications"))
+
+
+@bp.post("/<ref>/split")
+@role_required("sales", "manager")
+def accept_split(ref):
+    """Record whether the customer accepts a split delivery (draft only): it moves the promise."""
+    order = get_order(ref)
+    if order.status != "draft":
+        flash("A split can only be agreed before the order is submitted; amend the order instead.", "error")
+    else:
+        set_accepts_split(order, current_user, request.form.get("accepts_split") == "y")
+        db.session.commit()
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("orders.detail", ref=order.ref))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)

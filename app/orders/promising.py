@@ -162,3 +162,14 @@ def apply_promise(order, now: datetime | None = None) -> Promise | None:
         order.promised_date = promise.date
         order.ready_by = promise.ready_by_utc
     return promise
+
+
+def set_accepts_split(order, actor, accepts: bool) -> None:
+    """Record whether the customer takes the in-stock part first and the rest later."""
+    from app.events.services import record_event
+
+    if bool(order.accepts_split) == accepts:
+        return
+    order.accepts_split = accepts
+    record_event("order.split", "Customer accepts a split delivery" if accepts
+                 else "Customer wants the order in one delivery", order=order, actor=actor)
