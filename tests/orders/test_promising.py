@@ -112,3 +112,17 @@ def test_order_page_shows_promise(client, login, make_order, users, role):
     confirmed = make_order(submit=True)
     html = client.get(f"/orders/{confirmed.ref}").get_data(as_text=True)
     assert f"data-promised-date>{confirmed.promised_date.strftime('%a %d %b %Y')}" in html
+
+
+def test_entry_screen_shows_the_promise_and_split_moves_it(client, login, make_order, make_product):
+    short = make_product(on_hand=0, lead_time_days=5)
+    order = make_order(lines=[(make_product(), 1), (short, 1)])
+    token = login("sales")
+    html = client.get(f"/sales/orders/{order.ref}/edit").get_data(as_text=True)
+    assert "Promised date" in html and "waits for stock" in html and "accepts a split" in html
+    whole = promise_for(order).date
+    response = client.post(f"/orders/{order.ref}/split", data={"csrf_token": token, "accepts_split": "y"})
+    assert response.status_code == 302
+    assert order.accepts_split and promise_for(order).date < whole
+    html = client.get(f"/sales/orders/{order.ref}/edit").get_data(as_text=True)
+    assert "first part" in html and "one delivery" in html
