@@ -18,7 +18,7 @@ from app.documents.pdf import static_root
 from app.orders.confirmation import confirmation_context, render_confirmation
 from bench._setup import bench_app, ten_line_order
 
-RUNS = 21
+RUNS = 31
 DOWNLOADS = 200
 
 

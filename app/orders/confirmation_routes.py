@@ -7,11 +7,11 @@ from sqlalchemy.orm import defer
 
 from app.auth.access import ORDER_VIEWERS, role_required
 from app.documents.models import Document
-from app.documents.store import find_document
 from app.extensions import db
 from app.orders.communication_form import CommunicationForm
 from app.orders.communications import CommunicationError, confirmation_state, log_communication
 from app.orders.confirmation import KIND
+from app.orders.models import Order
 from app.orders.promising import promise_for, set_accepts_split
 from app.orders.routes import bp, get_order, render_detail
 
@@ -39,13 +39,20 @@ def send_document(document: Document):
     return response.make_conditional(request)
 
 
+def issued_confirmation(ref: str, revision: int | None) -> Document | None:
+    """The stored confirmation of order `ref` (latest revision unless told), in one query."""
+    wanted = revision if revision else Order.revision
+    return db.session.execute(
+        select(Document).join(Order, Order.id == Document.order_id)
+        .where(Order.number == ref.strip().upper(), Document.kind == KIND, Document.revision == wanted)
+    ).scalar_one_or_none()
+
+
 @bp.get("/<ref>/confirmation.pdf")
 @role_required(*ORDER_VIEWERS)
 def confirmation_pdf(ref):
     """The latest revision's confirmation, or `?revision=N`; 404 if none was issued."""
-    order = get_order(ref)
-    revision = request.args.get("revision", type=int) or order.revision
-    document = find_document(order.id, KIND, revision) or abort(404)
+    document = issued_confirmation(ref, request.args.get("revision", type=int)) or abort(404)
     return send_document(document)
 
 
