@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 from time import perf_counter
+from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request
 from flask_login import current_user
@@ -63,6 +64,14 @@ def _register_errors(app: Flask) -> None:
     def server_error(_e):
         db.session.rollback()
         return _error_page(500, "Something went wrong", "Nothing was saved. Try again; if it keeps happening tell the manager.")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after a form, or None (never another site)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") else None
 
 
 def money(value) -> str:

@@ -53,7 +53,7 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
         raise OrderError("Quantity must be at least 1.")
     line = OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
-        unit_price=product.unit_price if unit_price is None else unit_price,
+        unit_price=product.unit_price if unit_price is None else unit_price, list_price=product.unit_price,
         position=len(order.lines) + 1,
     )
     order.lines.append(line)
@@ -97,6 +97,10 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
         raise OrderError("An order needs at least one line before it can be submitted.")
     if order.method == "delivery" and not order.address.strip():
         raise OrderError("A delivery order needs a delivery address.")
+    waiting = [r.text for r in order.special_requests if r.undecided]
+    if waiting:
+        raise OrderError("Special requests are not decided yet: " + "; ".join(waiting)
+                         + ". Wait for the owning team, remove them, or record that the customer accepts them as not promised.")
     order.number = next_order_number(business_today().year)
     _reserve_lines(order)
     apply_promise(order)
