@@ -25,9 +25,13 @@ def test_confirm_order_and_open_its_pdf(live_server, page, browser_login, screen
     db.session.commit()  # and touch no ORM object after: on SQLite a read here would hold the write lock
 
     browser_login(page, "sales")
-    page.goto(f"{live_server}/orders/{ref}")
-    assert "if submitted now" in page.inner_text("[data-promise-preview] + span")
-    page.click("button:has-text('Submit and confirm')")
+    page.goto(f"{live_server}/sales/orders/{ref}/review")
+    assert "if submitted now" in page.inner_text("#promise")
+    while page.locator("#verify button:has-text('Acknowledge')").count():  # checks raised for a new customer
+        page.locator("#verify button:has-text('Acknowledge')").first.click()
+        page.wait_for_load_state("networkidle")
+    screenshot(page, "confirmation-review-with-promise")
+    page.click("button:has-text('Submit and confirm order')")
     page.wait_for_selector("[data-promised-date]")
     number = page.inner_text("h1 .mono")
     assert number.startswith("SO-")
