@@ -85,8 +85,9 @@ def confirmation_context(order) -> dict:
         "promised": _promised(order, promise),
         "lines": _lines(order, promise),
         "total": money(order.total),
-        "special_requests": [{"kind": r.kind.replace("_", " "), "text": r.text, "status": r.status,
-                              "note": r.decision_note} for r in order.special_requests],
+        "special_requests": [{"kind": r.kind.replace("_", " "), "text": r.text, "note": r.decision_note,
+                              "status": "not_promised" if r.status == "pending" and r.not_promised else r.status}
+                             for r in order.special_requests],
     }
 
 

@@ -28,7 +28,8 @@ def ten_line_order(make_order, make_product, make_customer):
     order.instructions = "Deliver to goods-in at the rear."
     order.customer_reference = "PO-4411"
     add_request(order, "gift_wrap", "Wrap the valves in pairs", "approved")
-    add_request(order, "delivery_slot", "Before 10:00 please", "pending")
+    add_request(order, "delivery_slot", "Before 10:00 please", "pending").not_promised = True
+    add_request(order, "other", "Invoice in euros", "rejected")
     db.session.commit()
     return order
 
@@ -58,7 +59,8 @@ def test_pdf_holds_number_lines_totals_promised_date_and_requests(ten_line_order
     assert str(order.total) == "508.75" and "508.75" in text
     assert "Thursday 03 December 2026" in text  # Tue before the cut-off + 2 business days
     assert "Wrap the valves in pairs" in text and "Accepted" in text
-    assert "Before 10:00 please" in text and "Being reviewed" in text
+    assert "Before 10:00 please" in text and "Not promised" in text
+    assert "Invoice in euros" in text and "Not possible" in text
     assert "Deliver to goods-in at the rear." in text and "PO-4411" in text
     assert "Calder Plumbing Ltd" in text and "Attn: Mei Shaw" in text
     assert "NEED TO CHANGE THIS ORDER?" in text.upper() and "Call us on" in text
