@@ -69,3 +69,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(intake_email_command)
+    from app.mail.cli import outbox_cli
+
+    app.cli.add_command(outbox_cli)

@@ -50,6 +50,21 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "orders@example.com")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds per SMTP operation
+    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))  # doubles per attempt
+    OUTBOX_BACKOFF_MAX_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+    # Promised dates: business days by a holiday calendar, an order cut-off, lead times.
+    BUSINESS_COUNTRY = os.environ.get("BUSINESS_COUNTRY", "GB")
+    BUSINESS_SUBDIVISION = os.environ.get("BUSINESS_SUBDIVISION", "ENG") or None
+    ORDER_CUTOFF = os.environ.get("ORDER_CUTOFF", "14:00")  # business-local time
+    BUSINESS_OPENS = os.environ.get("BUSINESS_OPENS", "08:00")
+    BUSINESS_CLOSES = os.environ.get("BUSINESS_CLOSES", "17:00")
+    DELIVERY_LEAD_DAYS = int(os.environ.get("DELIVERY_LEAD_DAYS", "2"))  # business days in transit
+    PICKUP_READY_HOURS = int(os.environ.get("PICKUP_READY_HOURS", "2"))  # to pick and pack
+    BUSINESS_ADDRESS = os.environ.get("BUSINESS_ADDRESS", "Unit 4, Canal Wharf, Leeds LS11 5PS")
+    BUSINESS_PHONE = os.environ.get("BUSINESS_PHONE", "0113 496 0000")
 
 
 class TestConfig(Config):

@@ -5,7 +5,7 @@ stock, reservations, revisions and the event history are as real as the app make
 """
 
 import random
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,6 +20,8 @@ from app.extensions import db
 from app.orders import lifecycle, requests
 from app.orders import services as orders
 from app.orders.amendments import Amendment, amend_order
+from app.orders.communications import log_communication
+from app.orders.confirmation import confirmations_suppressed
 from app.orders.models import Order
 from app.timeutil import frozen_clock, utcnow
 
@@ -84,6 +86,7 @@ def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7
             _prices(rng, catalogue, people)
         db.session.commit()
         made = _orders(rng, catalogue, people, users, order_count, start)
+        _contact_log(rng, users)
         _pick_release_asked(users["sales"])
         settle_notifications(keep_unread=6)
         db.session.commit()
@@ -277,10 +280,10 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
     for step in steps:
         at = min(at + timedelta(hours=rng.choice([0.2, 1, 3, 20, 26, 50])), now - timedelta(minutes=5))
         actor = users["sales"] if step == "submit" else users["fulfillment"]
-        with frozen_clock(at):
+        quiet = confirmations_suppressed() if (now - created).days >= 30 else nullcontext()
+        with frozen_clock(at), quiet:
             if step == "submit":
                 order.requested_date = (at + timedelta(days=rng.randint(2, 10))).date()
-                order.promised_date = (at + timedelta(days=rng.randint(1, 6))).date()
                 if request is not None:
                     _decide(rng, order, request, users)
             if step == "start_pick" and rng.random() < 0.12:
@@ -300,3 +303,29 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
     elif outcome in ("confirmed", "draft") and rng.random() < 0.08:
         with frozen_clock(min(at + timedelta(hours=1), now - timedelta(minutes=1))):
             lifecycle.set_hold(order, users["sales"], "Awaiting customer credit check")
+
+
+def _contact_log(rng, users) -> None:
+    """Calls on a few recent orders, and two confirmation emails in trouble for the manager."""
+    from app.mail.models import OutboxMessage
+
+    recent = db.session.execute(
+        select(Order).where(Order.status == "confirmed").order_by(Order.id.desc()).limit(12)
+    ).scalars().all()
+    for order in recent[:3]:
+        log_communication(order, users["sales"], direction="out", medium="phone", confirms=True,
+                          contact=order.customer.contact_name,
+                          summary="Read the lines and the promised date back to the customer; agreed.")
+    for order in recent[3:5]:
+        log_communication(order, users["sales"], direction="in", medium="phone",
+                          contact=order.customer.contact_name, summary="Asked whether the order can come a day early.")
+    messages = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.order_id.in_([o.id for o in recent[5:]]))
+        .order_by(OutboxMessage.id)
+    ).scalars().all()
+    if len(messages) >= 2:
+        messages[0].status, messages[0].attempts = "failed", 1
+        messages[0].last_error = "PermanentFailure: 550 5.1.1 No such mailbox here (demo)"
+        messages[1].attempts, messages[1].next_attempt_at = 2, utcnow() + timedelta(minutes=50)
+        messages[1].last_error = "ConnectionRefusedError: [Errno 111] Connection refused (demo)"
+    db.session.commit()

@@ -21,13 +21,14 @@ def register_web(app: Flask) -> None:
     from app.fulfillment.routes import bp as fulfillment_bp
     from app.inventory.routes import bp as inventory_bp
     from app.live.routes import bp as live_bp
+    from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
     from app.manager.routes import bp as manager_bp
     from app.notifications.routes import bp as notifications_bp
     from app.orders.routes import bp as orders_bp
     from app.sales.routes import bp as sales_bp
 
-    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp):
+    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("admin", admin_bp)):
@@ -121,7 +122,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def page_globals():
         nav = []
-        if current_user.is_authenticated:
+        if current_user and current_user.is_authenticated:  # None outside a request (CLI, relay)
             nav = [(ROLE_LABELS[d], DASHBOARDS[d]) for d in dashboards_for(current_user)]
         return {"business_name": app.config["BUSINESS_NAME"], "nav_items": nav}
 

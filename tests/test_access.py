@@ -5,9 +5,11 @@ Each route of the app must have an entry in ROUTES; a new route without one fail
 """
 
 import pytest
+from sqlalchemy import select
 
 from app.auth.models import ROLES
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.orders.models import InboundEmail
 from tests.conftest import csrf_from, log_in
 
@@ -53,6 +55,13 @@ ROUTES = {
     "sales.edit_customer": ("GET", "/sales/customers/{customer}/edit", SALES, 200),
     "sales.email_intake": ("GET", "/sales/orders/email", SALES, 200),
     "sales.draft_for_email": ("POST", "/sales/emails/{email}/draft", SALES, 302),
+    "orders.confirmation_pdf": ("GET", f"/orders/{ORDER}/confirmation.pdf", ("sales", "inventory", "fulfillment", "manager"), 200),
+    "orders.log_contact": ("POST", f"/orders/{ORDER}/communications", SALES, 422),
+    "orders.accept_split": ("POST", "/orders/{draft}/split", SALES, 302),
+    "mail.index": ("GET", "/mail/", SALES, 200),
+    "mail.message": ("GET", "/mail/{message}", SALES, 200),
+    "mail.eml": ("GET", "/mail/{message}.eml", SALES, 200),
+    "mail.retry": ("POST", "/mail/{message}/retry", SALES, 302),
     "orders.add_request": ("POST", f"/orders/{ORDER}/requests", SALES, 302),
     "orders.decide_request": ("POST", f"/orders/{ORDER}/requests/1/decide", ("inventory", "fulfillment", "manager"), 302),
     "orders.complete_request": ("POST", f"/orders/{ORDER}/requests/1/done", ("inventory", "fulfillment", "manager"), 302),
@@ -90,7 +99,8 @@ def target(make_order, users, make_user):
     db.session.add(email)
     db.session.commit()
     return {"order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
-            "customer": draft.customer.code, "email": email.id}
+            "customer": draft.customer.code, "email": email.id,
+            "message": db.session.execute(select(OutboxMessage.id)).scalar_one()}
 
 
 CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]

@@ -69,9 +69,9 @@ def test_inventory_lists_shortages_and_newly_confirmed(client, login, order_at, 
 
 def test_fulfillment_lists_ready_to_pick_by_promised_date_and_in_progress(client, login, order_at, users):
     today = date.today()
-    later = order_at("confirmed", promised=today + timedelta(days=5))
-    soon = order_at("confirmed", promised=today + timedelta(days=1))
-    middle = order_at("confirmed", promised=today + timedelta(days=3))
+    later, soon, middle = order_at("confirmed"), order_at("confirmed"), order_at("confirmed")
+    for order, days in ((later, 5), (soon, 1), (middle, 3)):  # submit computes a date; set known ones
+        order.promised_date = today + timedelta(days=days)
     held = order_at("confirmed", promised=today)
     lifecycle.set_hold(held, users["sales"], "Credit check")
     picking, packed = order_at("picking"), order_at("packed")

@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.extensions import db
+from app.orders.communications import open_mail_problems
 from app.orders.models import Order
 from app.orders.queries import Queue, late
 from app.orders.states import CLOSED_STATUSES, STATUSES
@@ -40,4 +41,5 @@ def status_counts() -> list[dict]:
 
 @bp.route("/")
 def index():
-    return render_queue(QUEUES, "manager/index.html", {"counts": "summary"}, counts=status_counts())
+    return render_queue(QUEUES, "manager/index.html", {"counts": "summary"}, counts=status_counts(),
+                        mail_problems=open_mail_problems())

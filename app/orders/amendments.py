@@ -10,6 +10,7 @@ from app.catalog import services as stock
 from app.catalog.pricing import price_for
 from app.events.services import record_event
 from app.extensions import db
+from app.orders.confirmation import issue_confirmation
 from app.orders.models import Order, OrderLine, Revision
 from app.orders.services import OrderError, cancel_order, order_snapshot
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
@@ -162,6 +163,8 @@ def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
                  f"{revision.requested_by}): " + "; ".join(c["text"] for c in changes),
                  order=order, actor=actor, before={"revision": order.revision - 1}, after={"revision": order.revision})
     db.session.flush()
+    if not amendment.cancel:
+        issue_confirmation(order, actor)  # the customer gets revision N's PDF, like revision 1's
     return revision
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     select,
 )
@@ -60,6 +61,8 @@ class Order(db.Model):
     customer_reference: Mapped[str] = mapped_column(String(60), default="", index=True)
     requested_date: Mapped[date | None] = mapped_column()
     promised_date: Mapped[date | None] = mapped_column()
+    ready_by: Mapped[datetime | None] = mapped_column()  # pickup: when the goods are ready (UTC)
+    accepts_split: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     on_hold: Mapped[bool] = mapped_column(default=False)
     hold_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -214,7 +217,12 @@ class Communication(db.Model):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    contact: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # The revision this communication confirmed to the customer; None for other contact.
+    confirms_revision: Mapped[int | None] = mapped_column()
     user = relationship("User")
+    document = relationship("Document")
+    outbox = relationship("OutboxMessage")
 
 
 class Escalation(db.Model):

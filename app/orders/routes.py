@@ -79,14 +79,20 @@ def detail(ref):
     numbered = _numbered_since(ref)
     if numbered is not None:  # a page (or its live refresh) still naming the draft
         return redirect(url_for("orders.detail", ref=numbered.ref))
-    order = get_order(ref)
+    return render_detail(get_order(ref))
+
+
+def render_detail(order, status: int = 200, **extra):
+    """The order page (or its live region); `extra` carries a form being corrected, with its errors."""
     events = db.session.execute(
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
-    return render_page("orders/detail.html", {"order-live": "order_live"}, order=order, events=events,
-                       release_asked=release_asked(order, events),
-                       actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
-                       **request_panel())
+    response = render_page("orders/detail.html", {"order-live": "order_live"}, order=order, events=events,
+                           release_asked=release_asked(order, events),
+                           actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
+                           **request_panel(), **extra)
+    response.status_code = status
+    return response
 
 
 def release_asked(order, events):
@@ -147,4 +153,5 @@ def release_hold(ref):
     return _run(order, lifecycle.release_hold, current_user)
 
 
-from app.orders import change_routes  # noqa: E402,F401  (request and amendment views on this blueprint)
+# Views on this blueprint kept in their own modules: requests and amendments; confirmations.
+from app.orders import change_routes, confirmation_routes  # noqa: E402,F401

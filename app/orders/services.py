@@ -10,8 +10,10 @@ from app.catalog.models import Product
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle
+from app.orders.confirmation import issue_confirmation
 from app.orders.models import Order, OrderLine, Revision, Shipment, ShipmentLine
 from app.orders.numbering import next_order_number
+from app.orders.promising import apply_promise
 from app.timeutil import business_today, utcnow
 
 
@@ -94,7 +96,7 @@ def _reserve_lines(order: Order) -> None:
 
 
 def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
-    """Confirm a draft: number it, reserve stock, record revision 1."""
+    """Confirm a draft: number it, reserve stock, promise a date, record revision 1, send the confirmation."""
     lifecycle.check(order, "submit", actor)
     if not order.lines:
         raise OrderError("An order needs at least one line before it can be submitted.")
@@ -106,6 +108,7 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
                          + ". Wait for the owning team, remove them, or record that the customer accepts them as not promised.")
     order.number = next_order_number(business_today().year)
     _reserve_lines(order)
+    apply_promise(order)
     order.revision = 1
     order.confirmed_at = utcnow()
     db.session.flush()
@@ -114,6 +117,7 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
                             created_by_id=actor.id if actor else None))
     lifecycle.apply(order, "submit", actor, note=order.number)
     db.session.flush()
+    issue_confirmation(order, actor)
     return order
 
 

@@ -1,6 +1,7 @@
 from flask import Blueprint
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
+from app.orders.communications import confirmation_not_sent
 from app.orders.models import Order
 from app.orders.queries import Queue, has_backorder
 from app.orders.states import CLOSED_STATUSES
@@ -18,6 +19,8 @@ QUEUES = {
               empty="No order is on hold."),
         Queue("backorders", "Backorders", (Order.status.not_in(CLOSED_STATUSES), has_backorder()),
               (Order.promised_date.asc(),), "No open order waits for stock."),
+        Queue("unconfirmed", "Confirmation not sent", (confirmation_not_sent(),), (Order.confirmed_at.asc(),),
+              "Every confirmed order has had its confirmation (emailed, or logged as a call)."),
         Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),
     )
 }

@@ -112,7 +112,7 @@ def test_order_page_shows_the_order_and_its_history(page, live_server, browser_l
     expect(page.locator("h1")).to_contain_text(number)
     expect(page.locator("h1 .status")).to_have_text("Confirmed")
     expect(page.locator("section:has(h2:text('Lines')) tbody tr")).to_have_count(1)
-    expect(page.locator(".history tbody tr")).to_have_count(2)
+    expect(page.locator(".history tbody tr")).to_have_count(3)  # draft, submit, confirmation queued
     screenshot(page, "order-page", full_page=True)
 
     page.click("button:has-text('Start picking')")

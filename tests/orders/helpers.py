@@ -1,12 +1,16 @@
-"""Helpers shared by the order tests: the stock invariant and a small HTML form reader."""
+"""Helpers shared by the order tests: the stock invariant, a small HTML form reader, PDFs and times."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
+from io import BytesIO
+from zoneinfo import ZoneInfo
 
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.catalog.models import Product
 from app.extensions import db
-from app.orders.models import Order, OrderLine
+from app.orders.models import Order, OrderLine, SpecialRequest
 from app.orders.states import OPEN_STATUSES
 
 
@@ -80,3 +84,27 @@ def form_fields(html: str, action_part: str = "", with_field: str = "") -> dict:
                     fields[name] = value[2:] if value.startswith("\r\n") else value[1:]
             return fields
     raise AssertionError(f"no form with action containing {action_part!r}")
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(text: str) -> datetime:
+    """'2026-12-02 13:59' in London as the naive UTC the clock and the database use."""
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_pages(content: bytes) -> int:
+    return len(PdfReader(BytesIO(content)).pages)
+
+
+def add_request(order, kind="gift_wrap", text="Wrap each item", status="approved", team="fulfillment"):
+    request = SpecialRequest(order_id=order.id, kind=kind, text=text, owner_team=team, status=status)
+    db.session.add(request)
+    db.session.flush()
+    return request

@@ -202,7 +202,7 @@ def test_submit_reserves_stock_backorders_the_shortfall_numbers_and_writes_revis
     assert [(line["sku"], line["quantity"], line["unit_price"], line["backordered"]) for line in snapshot["lines"]] == [
         (plenty.sku, 4, "12.70", 0), (short.sku, 8, "10.00", 3)]
     assert snapshot["total"] == "130.80"
-    assert [e.kind for e in events_of(order)] == ["order.draft", "order.submit"]
+    assert [e.kind for e in events_of(order)] == ["order.draft", "order.submit", "confirmation.queued"]
 
 
 @pytest.mark.parametrize(("method", "address", "lines", "message"), [

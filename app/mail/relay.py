@@ -1,0 +1,174 @@
+"""The mail relay: claims queued outbox messages, hands them to the transport, records the result.
+
+Claiming. A relay claims a batch with one conditional UPDATE: rows that are `queued` and
+due, or `sending` with an expired lease, become `sending` with this relay's claim token
+and a lease (OUTBOX_LEASE_SECONDS). The UPDATE re-checks the condition on every row it
+changes, so on PostgreSQL (row locks, READ COMMITTED re-check) and on SQLite (one writer
+at a time) two relays never claim the same message. The claim is committed before
+anything is sent.
+
+Results. After the transport accepts a message, the row is marked `sent` only if it still
+carries our claim token. A failure puts it back to `queued` with exponential backoff
+(OUTBOX_BACKOFF_SECONDS doubling per attempt, capped at OUTBOX_BACKOFF_MAX_SECONDS); after
+OUTBOX_MAX_ATTEMPTS, or when the server refuses it for good (5xx), it is `failed`, shown on
+the order and on the manager's dashboard, and a person can queue it again.
+
+What is guaranteed.
+- Never lost: a message is committed with the change that caused it, and it stays in the
+  outbox until a transport has accepted it. SMTP down or a relay killed mid-send leaves it
+  `queued` or `sending` with a lease; it is sent when the server is back or the lease runs out.
+- Never sent twice by two relays, nor after a failure the server reported.
+- The one window left: if a relay dies after the SMTP server has accepted a message and
+  before the `sent` mark is committed (a few milliseconds, or an SMTP timeout that hides an
+  accepted message), the message is sent again after the lease: at-least-once delivery, with
+  the same Message-ID each time so mail clients can drop the duplicate. The `file` transport
+  writes to a name fixed by the message, so with it delivery is exactly once.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.events.services import record_event
+from app.extensions import db
+from app.mail.message import build_email
+from app.mail.models import OutboxMessage
+from app.mail.transports import PermanentFailure, transport_for
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RelayRun:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed"
+
+
+def claimable(now):
+    """Due queued messages, and messages whose sender's lease ran out (a relay died)."""
+    return or_(
+        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    )
+
+
+def claim_batch(limit: int) -> tuple[str, list[int]]:
+    """Claim up to `limit` messages for this relay and commit; returns (token, ids)."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    due = select(OutboxMessage.id).where(claimable(now)).order_by(OutboxMessage.id).limit(limit)
+    lease = now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), claimable(now))
+        .values(status="sending", claimed_by=token, lease_until=lease, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    ids = db.session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.claimed_by == token, OutboxMessage.status == "sending")
+        .order_by(OutboxMessage.id)
+    ).scalars().all()
+    db.session.commit()
+    return token, list(ids)
+
+
+def _finish(message_id: int, token: str, **values) -> bool:
+    """Write the outcome if we still hold the claim; commit. False if the lease was lost."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == token,
+               OutboxMessage.status == "sending")
+        .values(lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    config = current_app.config
+    seconds = config["OUTBOX_BACKOFF_SECONDS"] * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
+
+
+def _record_failure(row, token: str, error: Exception, run: RelayRun) -> None:
+    permanent = isinstance(error, PermanentFailure)
+    text = f"{type(error).__name__}: {error}"[:1000]
+    if permanent or row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        if _finish(row.id, token, status="failed", last_error=text):
+            run.failed += 1
+            _event("mail.failed", f"Email “{row.subject}” to {row.to_address} failed: {text}", row)
+    elif _finish(row.id, token, status="queued", last_error=text, next_attempt_at=utcnow() + backoff(row.attempts)):
+        run.retrying += 1
+
+
+def _event(kind: str, summary: str, row, actor=None) -> None:
+    """An event on the message's order (if it has one)."""
+    event = record_event(kind, summary[:300], actor=actor)
+    event.order_id = row.order_id
+
+
+def _deliver(row, token: str, transport, run: RelayRun) -> None:
+    try:
+        transport.send(build_email(row), row)
+    except Exception as error:  # noqa: BLE001  any failure is recorded on the message and retried
+        log.warning("Outbox message %s to %s failed: %s", row.id, row.to_address, error)
+        _record_failure(row, token, error, run)
+    else:
+        if _finish(row.id, token, status="sent", sent_at=utcnow(), last_error=""):
+            run.sent += 1
+            _event("mail.sent", f"Email “{row.subject}” sent to {row.to_address}", row)
+        else:
+            log.error("Outbox message %s was sent but its claim had expired", row.id)
+    db.session.commit()
+
+
+def run_once(batch: int = 50, should_stop=lambda: False) -> RelayRun:
+    """Send everything that is due now, batch by batch, then return what happened."""
+    run = RelayRun()
+    with transport_for(current_app.config) as transport:
+        while not should_stop():
+            token, ids = claim_batch(batch)
+            if not ids:
+                break
+            for message_id in ids:
+                _deliver(db.session.get(OutboxMessage, message_id), token, transport, run)
+                if should_stop():
+                    break
+    return run
+
+
+def work(interval: float = 2.0, batch: int = 50, should_stop=lambda: False, echo=print) -> None:
+    """The relay loop: drain the outbox, wait `interval` seconds, repeat until told to stop."""
+    while not should_stop():
+        run = run_once(batch, should_stop)
+        if run.sent or run.retrying or run.failed:
+            echo(f"outbox: {run}")
+        db.session.remove()
+        deadline = time.monotonic() + interval
+        while time.monotonic() < deadline and not should_stop():
+            time.sleep(min(0.2, interval))
+
+
+def retry_now(message: OutboxMessage, actor) -> OutboxMessage:
+    """Queue a failed (or waiting) message again, due now; flushes, the caller commits."""
+    if message.status not in ("failed", "queued"):
+        raise ValueError("Only a failed or waiting email can be retried; this one is " + message.status + ".")
+    message.status = "queued"
+    message.next_attempt_at = utcnow()
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        message.attempts = 0
+    _event("mail.retry", f"Email “{message.subject}” to {message.to_address} queued again by hand",
+           message, actor)
+    db.session.flush()
+    return message

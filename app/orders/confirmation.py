@@ -1,0 +1,132 @@
+"""Confirming an order to the customer: the PDF, the email in the outbox, the log entry.
+
+`issue_confirmation` runs inside the transaction that confirmed the order, so the PDF,
+the outbox message, the Communication row and the Event are committed together with the
+order, or not at all.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import current_app, render_template
+
+from app.documents.pdf import render_pdf
+from app.documents.store import find_document, store_document
+from app.events.services import record_event
+from app.extensions import db
+from app.mail.outbox import queue_email
+from app.orders.models import Communication
+from app.orders.promising import promise_for
+from app.orders.states import METHOD_LABELS
+from app.timeutil import business_today, local
+from app.web import money
+
+KIND = "confirmation"
+_suppressed: ContextVar[bool] = ContextVar("confirmations_suppressed", default=False)
+
+
+@contextmanager
+def confirmations_suppressed():
+    """Confirm orders without issuing confirmations inside the block (demo history only:
+    a year of old orders would otherwise take minutes of PDF rendering)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+DAY = "%A %d %B %Y"
+
+
+def confirmation_filename(number: str, revision: int) -> str:
+    return f"{number}-confirmation-r{revision}.pdf"
+
+
+def _business() -> dict:
+    config = current_app.config
+    return {"name": config["BUSINESS_NAME"], "address": config["BUSINESS_ADDRESS"],
+            "phone": config["BUSINESS_PHONE"], "email": config["MAIL_FROM"]}
+
+
+def _lines(order, promise) -> list[dict]:
+    dates = [p.date.strftime("%d %b %Y") for p in promise.lines] if promise else []
+    return [
+        {"position": n, "sku": line.sku, "description": line.description, "quantity": line.quantity,
+         "unit_price": money(line.unit_price), "total": money(line.line_total),
+         "short": line.qty_backordered, "date": dates[n - 1] if dates else ""}
+        for n, line in enumerate(order.lines, start=1)
+    ]
+
+
+def _promised(order, promise) -> dict:
+    ready_by = local(order.ready_by)
+    return {
+        "date": order.promised_date.strftime(DAY) if order.promised_date else "to be confirmed",
+        "ready_by": ready_by.strftime("%A %d %B %Y, from %H:%M") if ready_by else "",
+        "split": bool(promise and promise.split),
+        "complete_by": promise.complete_by.strftime(DAY) if promise else "",
+        "waits_for_stock": bool(promise and promise.waits_for_stock),
+    }
+
+
+def confirmation_context(order) -> dict:
+    """The order as plain values for the confirmation PDF and email (no ORM objects)."""
+    customer = order.customer
+    promise = promise_for(order)
+    return {
+        "business": _business(),
+        "number": order.number, "revision": order.revision,
+        "issued": business_today().strftime("%d %B %Y"),
+        "customer": {"name": customer.name, "code": customer.code, "contact": customer.contact_name,
+                     "email": customer.email or "", "phone": customer.phone or ""},
+        "method": order.method, "method_label": METHOD_LABELS[order.method],
+        "address": order.address, "instructions": order.instructions,
+        "customer_reference": order.customer_reference,
+        "requested_date": order.requested_date.strftime(DAY) if order.requested_date else "",
+        "promised": _promised(order, promise),
+        "lines": _lines(order, promise),
+        "total": money(order.total),
+        "special_requests": [{"kind": r.kind.replace("_", " "), "text": r.text, "note": r.decision_note,
+                              "status": "not_promised" if r.status == "pending" and r.not_promised else r.status}
+                             for r in order.special_requests],
+    }
+
+
+def render_confirmation(context: dict) -> bytes:
+    return render_pdf("documents/confirmation.html", doc=context)
+
+
+def _queue_confirmation_email(order, context: dict, document):
+    subject = f"Order confirmation {order.number}"
+    if order.revision > 1:
+        subject += f" (revision {order.revision})"
+    return queue_email(
+        order.customer.email, subject, render_template("mail/confirmation.txt", doc=context),
+        body_html=render_template("mail/confirmation.html", doc=context), order=order,
+        document=document,
+    )
+
+
+def issue_confirmation(order, actor):
+    """Issue the confirmation of the order's current revision: PDF stored, email queued,
+    Communication and Event recorded. Flushes; the caller commits. Returns the Document."""
+    if _suppressed.get():
+        return None
+    context = confirmation_context(order)
+    document = find_document(order.id, KIND, order.revision) or store_document(
+        order, KIND, render_confirmation(context), confirmation_filename(order.number, order.revision),
+        revision=order.revision, actor=actor)
+    if not order.customer.email:
+        record_event("confirmation.no_email", f"Confirmation r{order.revision} not emailed: the customer "
+                     "has no email address. Confirm by phone and log the call.", order=order, actor=actor)
+        return document
+    message = _queue_confirmation_email(order, context, document)
+    db.session.add(Communication(
+        order_id=order.id, direction="out", medium="email", contact=order.customer.email,
+        summary=f"Confirmation of revision {order.revision} emailed with the PDF.",
+        document_id=document.id, outbox_id=message.id, confirms_revision=order.revision,
+        user_id=actor.id if actor else None))
+    record_event("confirmation.queued", f"Confirmation r{order.revision} queued to {order.customer.email}",
+                 order=order, actor=actor,
+                 after={"document_sha256": document.sha256, "message_id": message.message_id})
+    db.session.flush()
+    return document

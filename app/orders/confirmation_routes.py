@@ -1,0 +1,94 @@
+"""Order-page views for confirmations: the stored PDF and the communication log."""
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from app.auth.access import ORDER_VIEWERS, role_required
+from app.documents.models import Document
+from app.extensions import db
+from app.orders.communication_form import CommunicationForm
+from app.orders.communications import CommunicationError, confirmation_state, log_communication
+from app.orders.confirmation import KIND
+from app.orders.models import Order
+from app.orders.promising import promise_for, set_accepts_split
+from app.orders.routes import bp, get_order, render_detail
+
+
+def confirmation_documents(order) -> list[Document]:
+    """The confirmations issued for the order, one per revision (content not loaded)."""
+    return db.session.execute(
+        select(Document).options(defer(Document.content))
+        .where(Document.order_id == order.id, Document.kind == KIND).order_by(Document.revision)
+    ).scalars().all()
+
+
+bp.add_app_template_global(confirmation_state)
+bp.add_app_template_global(confirmation_documents)
+bp.add_app_template_global(promise_for)
+bp.add_app_template_global(CommunicationForm, "CommunicationForm")
+
+
+def send_document(document: Document):
+    """The stored bytes of an issued document, as they were issued."""
+    response = make_response(document.content)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    response.set_etag(document.sha256)
+    return response.make_conditional(request)
+
+
+def issued_confirmation(ref: str, revision: int | None) -> Document | None:
+    """The stored confirmation of order `ref` (latest revision unless told), in one query."""
+    wanted = revision if revision else Order.revision
+    return db.session.execute(
+        select(Document).join(Order, Order.id == Document.order_id)
+        .where(Order.number == ref.strip().upper(), Document.kind == KIND, Document.revision == wanted)
+    ).scalar_one_or_none()
+
+
+@bp.get("/<ref>/confirmation.pdf")
+@role_required(*ORDER_VIEWERS)
+def confirmation_pdf(ref):
+    """The latest revision's confirmation, or `?revision=N`; 404 if none was issued."""
+    document = issued_confirmation(ref, request.args.get("revision", type=int)) or abort(404)
+    return send_document(document)
+
+
+@bp.post("/<ref>/communications")
+@role_required("sales", "manager")
+def log_contact(ref):
+    """Log a call or message with the customer (possibly as the confirmation)."""
+    order = get_order(ref)
+    form = CommunicationForm()
+    if not form.validate_on_submit():
+        return render_detail(order, 422, comm_form=form)
+    try:
+        log_communication(order, current_user, direction=form.direction.data, medium=form.medium.data,
+                          summary=form.summary.data, contact=form.contact.data or "",
+                          confirms=form.confirms.data)
+    except CommunicationError as exc:
+        db.session.rollback()
+        form.confirms.errors = [str(exc)]
+        return render_detail(order, 422, comm_form=form)
+    db.session.commit()
+    flash(f"{order.ref}: logged.", "success")
+    return redirect(url_for("orders.detail", ref=order.ref, _anchor="communications"))
+
+
+@bp.post("/<ref>/split")
+@role_required("sales", "manager")
+def accept_split(ref):
+    """Record whether the customer accepts a split delivery (draft only): it moves the promise."""
+    order = get_order(ref)
+    if order.status != "draft":
+        flash("A split can only be agreed before the order is submitted; amend the order instead.", "error")
+    else:
+        set_accepts_split(order, current_user, request.form.get("accepts_split") == "y")
+        db.session.commit()
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("orders.detail", ref=order.ref))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
