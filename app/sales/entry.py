@@ -116,10 +116,10 @@ def _stale(order):
 
 def _after_change(order, partial, **extra):
     """Answer an edit: the changed region plus the live panel and new version (out of band)."""
-    if not request.htmx:
-        return redirect(url_for("sales.edit_order", ref=order.ref))
     context = _workspace(order, oob=True, **extra)
     db.session.commit()
+    if not request.htmx:
+        return redirect(url_for("sales.edit_order", ref=order.ref))
     return render_template(partial, **context)
 
 
@@ -147,7 +147,8 @@ def update_header(ref):
     if not form.validate():
         return _after_change(order, "sales/_header_saved.html", header=form)
     fields = {name: getattr(form, name).data for name in drafts.HEADER_FIELDS}
-    fields["customer_reference"] = (fields["customer_reference"] or "").strip()
+    for name in ("address", "instructions", "customer_reference"):  # a field left out of the post is empty
+        fields[name] = (fields[name] or "").strip() if name == "customer_reference" else fields[name] or ""
     return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), "sales/_header_saved.html", header=form)
 
 
