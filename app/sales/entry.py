@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalog.lookup import find_products, product_by_sku
 from app.catalog.pricing import customer_prices
@@ -43,7 +44,8 @@ def start_order():
             return _begin(customer, form.channel.data)
         return render_template("sales/new_order.html", form=form, customer_form=customer_form,
                                show_new=True), 422
-    customer = db.session.get(Customer, form.customer_id.data or 0) if form.validate_on_submit() else None
+    chosen = form.customer_id.data if form.validate_on_submit() else ""
+    customer = db.session.get(Customer, int(chosen)) if chosen.isdigit() else None
     if customer is None:
         form.customer_id.errors = ["Choose a customer from the list, or create a new one."]
         return render_template("sales/new_order.html", form=form, customer_form=customer_form), 422
@@ -123,20 +125,28 @@ def _after_change(order, partial, **extra):
     return render_template(partial, **context)
 
 
-def _edit(ref, change, partial, **extra):
-    """Run one change on a draft, with the version check and the refusals shown in place."""
+def _edit(ref, change, partial, *, refused=None, field=None, **extra):
+    """Run one change on a draft, with the version check and the refusals shown in place:
+    next to `field` when given (with the form in `refused`, so nothing typed is lost)."""
     order = _draft(ref)
     conflict = _stale(order)
     if conflict:
         return conflict
     try:
         change(order)
+        db.session.flush()
+    except StaleDataError:  # another save of this draft committed in between
+        db.session.rollback()
+        return _stale(_draft(ref))
     except REFUSALS as exc:
         db.session.rollback()
         order = _draft(ref)
         if not request.htmx:
             flash(str(exc), "error")
-        return _after_change(order, partial, error=str(exc), **extra)
+        if field is not None:
+            field.errors = [*field.errors, str(exc)]
+            return _after_change(order, partial, **{**extra, **(refused or {})})
+        return _after_change(order, partial, error=str(exc), **{**extra, **(refused or {})})
     return _after_change(order, partial, **extra)
 
 
@@ -170,7 +180,8 @@ def add_line(ref):
         product = product_by_sku(form.sku.data) or _only_match(form.sku.data)
         drafts.add_product(order, product, form.quantity.data, current_user)
 
-    return _edit(ref, change, "sales/_lines.html", add_form=AddLineForm(formdata=None))
+    return _edit(ref, change, "sales/_lines.html", add_form=AddLineForm(formdata=None),
+                 refused={"add_form": form}, field=form.sku)
 
 
 def _only_match(term):
@@ -205,7 +216,8 @@ def override_price(ref, line_id):
         return _after_change(_draft(ref), "sales/_lines.html", add_form=AddLineForm(formdata=None),
                              price_form=form, price_line=line_id)
     return _edit(ref, lambda o: drafts.override_price(o, line_id, form.price.data, form.reason.data, current_user),
-                 "sales/_lines.html", add_form=AddLineForm(formdata=None))
+                 "sales/_lines.html", add_form=AddLineForm(formdata=None),
+                 refused={"price_form": form, "price_line": line_id}, field=form.price)
 
 
 @bp.post("/orders/<ref>/flags/<int:flag_id>/acknowledge")
