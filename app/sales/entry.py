@@ -14,6 +14,7 @@ from app.customers.services import create_customer
 from app.extensions import db
 from app.orders import drafts, verification
 from app.orders.lifecycle import TransitionError
+from app.orders.models import Order
 from app.orders.services import OrderError, create_draft, find_order
 from app.sales.forms import (
     AddLineForm,
@@ -81,7 +82,15 @@ def customer_search():
 # --- the draft workspace ------------------------------------------------------------------
 
 def _draft(ref):
-    order = find_order(ref) or abort(404)
+    """The draft named in the URL; a DRAFT-<id> that has since been submitted (a second
+    click on Submit, an old tab) leads to the order instead of a 404."""
+    order = find_order(ref)
+    if order is None:
+        number = ref.upper().removeprefix("DRAFT-")
+        submitted = db.session.get(Order, int(number)) if number.isdigit() else None
+        if submitted is None or submitted.number is None:
+            abort(404)
+        abort(redirect(url_for("orders.detail", ref=submitted.number)))
     return order
 
 

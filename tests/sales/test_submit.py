@@ -131,3 +131,15 @@ def test_a_confirmed_order_cannot_be_edited_as_a_draft(desk, new_draft, make_pro
     refused = desk.post(f"/sales/orders/{order.number}/lines", {"sku": product.sku, "quantity": 5}, order=order)
     assert "only drafts are edited here" in refused.get_data(as_text=True)
     assert fresh(order).lines[0].quantity == 1
+
+
+def test_a_second_click_on_submit_leads_to_the_order_and_reserves_nothing_more(desk, new_draft, make_product):
+    product = make_product(on_hand=10)
+    order = new_draft([(product, 4)])
+    ref, version = order.ref, fresh(order).version
+    _response, order = submit(desk, order)
+    again = desk.post(f"/sales/orders/{ref}/submit", version=version, htmx=False)
+    assert again.status_code == 302 and again.headers["Location"] == f"/orders/{order.number}"
+    assert stock(product) == (10, 4)
+    assert desk.get(f"/sales/orders/{ref}/review").headers["Location"] == f"/orders/{order.number}"
+    assert desk.get("/sales/orders/DRAFT-999999/edit").status_code == 404
