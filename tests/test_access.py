@@ -52,6 +52,13 @@ ROUTES = {
     "sales.edit_customer": ("GET", "/sales/customers/{customer}/edit", SALES, 200),
     "sales.email_intake": ("GET", "/sales/orders/email", SALES, 200),
     "sales.draft_for_email": ("POST", "/sales/emails/{email}/draft", SALES, 302),
+    "orders.add_request": ("POST", f"/orders/{ORDER}/requests", SALES, 302),
+    "orders.decide_request": ("POST", f"/orders/{ORDER}/requests/1/decide", ("inventory", "fulfillment", "manager"), 302),
+    "orders.complete_request": ("POST", f"/orders/{ORDER}/requests/1/done", ("inventory", "fulfillment", "manager"), 302),
+    "orders.withdraw_request": ("POST", f"/orders/{ORDER}/requests/1/withdraw", SALES, 302),
+    "orders.not_promised": ("POST", f"/orders/{ORDER}/requests/1/not-promised", SALES, 302),
+    "orders.amend": ("GET", f"/orders/{ORDER}/amend", SALES, 200),
+    "orders.ask_release": ("POST", f"/orders/{ORDER}/ask-release", SALES, 302),
     "orders.hold": ("POST", f"/orders/{ORDER}/hold", ("sales", "manager"), 302),
     "orders.release_hold": ("POST", f"/orders/{ORDER}/release-hold", ("sales", "manager"), 302),
 }

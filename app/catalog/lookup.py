@@ -1,6 +1,6 @@
 """Finding products as a rep types: by SKU prefix first, then by name."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, true
 
 from app.catalog.models import Product
 from app.extensions import db
@@ -23,13 +23,25 @@ def find_products(term: str, limit: int = 8) -> list[Product]:
     ).scalars().all()
     if len(by_sku) >= limit:
         return list(by_sku)
-    pattern = f"%{_escape_like(term)}%"
     by_name = db.session.execute(
-        select(Product).where(Product.active.is_(True), or_(Product.name.ilike(pattern, escape="\\")),
-                              Product.id.not_in([p.id for p in by_sku]) if by_sku else True)
+        select(Product).where(Product.active.is_(True), *_name_has_words(term),
+                              Product.id.not_in([p.id for p in by_sku]) if by_sku else true())
         .order_by(Product.name).limit(limit - len(by_sku))
     ).scalars().all()
     return list(by_sku) + list(by_name)
+
+
+def _name_has_words(term: str) -> list:
+    """Every word typed appears in the name, in any order, ignoring case.
+
+    SQLite's LIKE already ignores ASCII case and is much cheaper than lower(...) LIKE.
+    """
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    clauses = []
+    for word in term.split()[:5]:
+        pattern = f"%{_escape_like(word)}%"
+        clauses.append(Product.name.like(pattern, escape="\\") if sqlite else Product.name.ilike(pattern, escape="\\"))
+    return clauses
 
 
 def product_by_sku(sku: str) -> Product | None:

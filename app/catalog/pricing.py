@@ -43,6 +43,29 @@ def price_for(customer_id: int | None, product: Product, quantity: int = 1) -> P
     return Price(product.unit_price, "list", product.unit_price)
 
 
+def prices_for(customer_id: int | None, wanted: list[tuple[Product, int]]) -> list[Price]:
+    """Prices for several (product, quantity) pairs in two queries (a whole order's lines)."""
+    ids = [product.id for product, _ in wanted]
+    agreed = customer_prices(customer_id, ids)
+    breaks: dict[int, list[tuple[int, Decimal]]] = {}
+    for product_id, min_quantity, unit_price in db.session.execute(
+        select(PriceBreak.product_id, PriceBreak.min_quantity, PriceBreak.unit_price)
+        .where(PriceBreak.product_id.in_(ids)).order_by(PriceBreak.min_quantity.desc())
+    ):
+        breaks.setdefault(product_id, []).append((min_quantity, unit_price))
+    result = []
+    for product, quantity in wanted:
+        if product.id in agreed:
+            result.append(Price(agreed[product.id], "customer", product.unit_price))
+            continue
+        best = next((price for minimum, price in breaks.get(product.id, []) if minimum <= quantity), None)
+        if best is not None and best < product.unit_price:
+            result.append(Price(best, "break", product.unit_price))
+        else:
+            result.append(Price(product.unit_price, "list", product.unit_price))
+    return result
+
+
 def customer_prices(customer_id: int | None, product_ids: list[int]) -> dict[int, Decimal]:
     """Agreed prices of one customer for several products at once (for lookup lists)."""
     if customer_id is None or not product_ids:

@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.catalog import services as stock
 from app.catalog.models import Product
-from app.catalog.pricing import floor_price, price_for
+from app.catalog.pricing import floor_price, price_for, prices_for
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle, verification
@@ -139,9 +139,9 @@ def override_price(order: Order, line_id: int, price: Decimal, reason: str, acto
 
 def _reprice(order: Order) -> None:
     """Lock today's prices on lines nobody priced by hand."""
-    for line in order.lines:
-        if not line.price_override_reason:
-            line.unit_price = price_for(order.customer_id, line.product, line.quantity).unit_price
+    lines = [line for line in order.lines if not line.price_override_reason]
+    for line, price in zip(lines, prices_for(order.customer_id, [(x.product, x.quantity) for x in lines]), strict=True):
+        line.unit_price = price.unit_price
 
 
 def submit_draft(order: Order, actor, choices: dict[int, str] | None = None) -> Order:

@@ -28,7 +28,7 @@ from app.orders.states import (
     TEAMS,
     sql_in,
 )
-from app.timeutil import utcnow
+from app.timeutil import business_today, utcnow
 
 
 class OrderNumberCounter(db.Model):
@@ -77,7 +77,7 @@ class Order(db.Model):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
-    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number")
+    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number", viewonly=True)
     special_requests: Mapped[list["SpecialRequest"]] = relationship(
         back_populates="order", order_by="SpecialRequest.id"
     )
@@ -100,6 +100,12 @@ class Order(db.Model):
     @property
     def status_tone(self) -> str:
         return STATUS_TONES[self.status]
+
+    @property
+    def is_late(self) -> bool:
+        """Past its promised date and not yet out of the building."""
+        return bool(self.promised_date and self.promised_date < business_today()
+                    and self.status in ("confirmed", "picking", "packed", "ready_for_pickup"))
 
     @property
     def total(self) -> Decimal:
@@ -176,9 +182,18 @@ class SpecialRequest(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
+    not_promised: Mapped[bool] = mapped_column(default=False)  # customer accepted it may not happen
+    done_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     order: Mapped[Order] = relationship(back_populates="special_requests")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def undecided(self) -> bool:
+        """Still blocks confirmation: nobody decided and the customer did not accept "not promised"."""
+        return self.status == "pending" and not self.not_promised
 
 
 class Communication(db.Model):

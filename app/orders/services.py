@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
@@ -21,11 +22,12 @@ class OrderError(Exception):
 def find_order(ref: str) -> Order | None:
     """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
     ref = (ref or "").strip().upper()
+    stmt = select(Order).options(selectinload(Order.lines).joinedload(OrderLine.product))
     if ref.startswith("DRAFT-") and ref[6:].isdigit():
         return db.session.execute(
-            select(Order).where(Order.id == int(ref[6:]), Order.number.is_(None))
+            stmt.where(Order.id == int(ref[6:]), Order.number.is_(None))
         ).scalar_one_or_none()
-    return db.session.execute(select(Order).where(Order.number == ref)).scalar_one_or_none()
+    return db.session.execute(stmt.where(Order.number == ref)).scalar_one_or_none()
 
 
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
@@ -49,11 +51,16 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
         raise OrderError("Quantity must be at least 1.")
     line = OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
-        unit_price=product.unit_price if unit_price is None else unit_price,
+        unit_price=product.unit_price if unit_price is None else unit_price, list_price=product.unit_price,
         position=len(order.lines) + 1,
     )
     order.lines.append(line)
     return line
+
+
+def _cents(amount) -> Decimal:
+    """Money with exactly two decimals, however the amount was typed (12.7 → 12.70)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
 
 
 def order_snapshot(order: Order) -> dict:
@@ -70,7 +77,7 @@ def order_snapshot(order: Order) -> dict:
         "promised_date": order.promised_date.isoformat() if order.promised_date else None,
         "lines": [
             {"sku": line.sku, "description": line.description, "quantity": line.quantity,
-             "unit_price": str(line.unit_price), "backordered": line.qty_backordered}
+             "unit_price": str(_cents(line.unit_price)), "backordered": line.qty_backordered}
             for line in order.lines
         ],
         "total": str(order.total),
@@ -104,6 +111,10 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
         raise OrderError("An order needs at least one line before it can be submitted.")
     if order.method == "delivery" and not order.address.strip():
         raise OrderError("A delivery order needs a delivery address.")
+    waiting = [r.text for r in order.special_requests if r.undecided]
+    if waiting:
+        raise OrderError("Special requests are not decided yet: " + "; ".join(waiting)
+                         + ". Wait for the owning team, remove them, or record that the customer accepts them as not promised.")
     _reserve_lines(order)  # stock rows first, then the number counter: the same lock order everywhere
     order.number = next_order_number(business_today().year)
     order.revision = 1
@@ -120,6 +131,8 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
 def cancel_order(order: Order, actor, reason: str = "") -> Order:
     """Cancel an order and release every reservation; the record is kept."""
     lifecycle.check(order, "cancel", actor)
+    if order.on_hold:  # a cancelled order is closed: it must not stay held with no way to release it
+        lifecycle.release_hold(order, actor)
     for line in order.lines:
         stock.release_stock(line.product_id, line.qty_reserved)
         line.qty_reserved = 0

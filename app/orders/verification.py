@@ -13,7 +13,6 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.catalog.models import Product
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.models import Order, OrderLine, VerificationFlag
@@ -70,23 +69,27 @@ def customer_history(order: Order, recent_count: int = 5) -> History:
 
 
 def _duplicates(order: Order) -> list[Finding]:
+    """Other recent orders of the customer with the same PO number or mostly the same SKUs."""
     window = utcnow() - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
-    others = db.session.execute(
-        select(Order).where(Order.customer_id == order.customer_id, Order.id != order.id,
-                            Order.status != "cancelled", Order.created_at >= window)
-    ).scalars().all()
+    recent = (Order.customer_id == order.customer_id, Order.id != order.id,
+              Order.status != "cancelled", Order.created_at >= window)
+    skus: dict[int, set[str]] = {}
+    for order_id, sku in db.session.execute(select(OrderLine.order_id, OrderLine.sku).join(Order).where(*recent)):
+        skus.setdefault(order_id, set()).add(sku)
     mine = {line.sku for line in order.lines}
     found = []
-    for other in others:
-        theirs = {line.sku for line in other.lines}
-        same_po = order.customer_reference and order.customer_reference == other.customer_reference
+    for other in db.session.execute(
+        select(Order.id, Order.number, Order.created_at, Order.customer_reference).where(*recent)
+    ):
+        theirs = skus.get(other.id, set())
+        ref = other.number or f"DRAFT-{other.id}"
         overlap = len(mine & theirs) / len(mine | theirs) if mine and theirs else 0
-        if same_po:
+        if order.customer_reference and order.customer_reference == other.customer_reference:
             found.append(Finding(f"duplicate:{other.id}", "duplicate",
-                                 f"Same customer reference {order.customer_reference} as {other.ref} ({other.created_at:%d %b})."))
+                                 f"Same customer reference {order.customer_reference} as {ref} ({other.created_at:%d %b})."))
         elif overlap >= 0.6:
             found.append(Finding(f"duplicate:{other.id}", "duplicate",
-                                 f"Similar lines to {other.ref} placed {other.created_at:%d %b}."))
+                                 f"Similar lines to {ref} placed {other.created_at:%d %b}."))
     return found
 
 
@@ -100,7 +103,7 @@ def _line_findings(order: Order, history: History) -> list[Finding]:
         if history.recent and line.sku not in history.quantities:
             found.append(Finding(f"new_product:{line.sku}", "new_product",
                                  f"First time this customer orders {line.sku} ({line.description})."))
-        available = db.session.get(Product, line.product_id).available
+        available = line.product.available
         if line.quantity > available:
             found.append(Finding(f"shortage:{line.sku}:{line.quantity}", "shortage",
                                  f"Only {max(available, 0)} of {line.sku} available; {line.quantity - max(available, 0)} short."))

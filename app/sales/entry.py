@@ -15,6 +15,7 @@ from app.extensions import db
 from app.orders import drafts, verification
 from app.orders.lifecycle import TransitionError
 from app.orders.models import Order
+from app.orders.routes import request_panel
 from app.orders.services import OrderError, create_draft, find_order
 from app.sales.forms import (
     AddLineForm,
@@ -108,7 +109,8 @@ def edit_order(ref):
     if order.status != "draft":
         flash(f"{order.ref} is {order.status_label.lower()}; it can no longer be edited here.", "info")
         return redirect(url_for("orders.detail", ref=order.ref))
-    context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm())
+    context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
+                         **request_panel(back_to=url_for("sales.edit_order", ref=order.ref)))
     db.session.commit()  # flags found on opening are kept
     return render_template("sales/edit_order.html", **context)
 
@@ -257,7 +259,7 @@ def review_order(ref):
     order = _draft(ref)
     if order.status != "draft":
         return redirect(url_for("orders.detail", ref=order.ref))
-    context = _workspace(order)
+    context = _workspace(order, **request_panel(back_to=url_for("sales.review_order", ref=order.ref)))
     db.session.commit()
     return render_template("sales/review_order.html", **context)
 

@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.forms_util import clean_text
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
 from app.timeutil import business_today
 
@@ -35,8 +36,8 @@ class CustomerForm(FlaskForm):
     contact_name = StringField("Contact person", validators=[Optional(), Length(max=120)])
     email = StringField("Email", validators=[Optional(), Email("Enter a valid email address, like buyer@example.com."), Length(max=254)])
     phone = StringField("Phone", validators=[Optional(), Regexp(PHONE_RE, message="Use digits, spaces, + ( ) -; 6 to 20 characters.")])
-    address = TextAreaField("Delivery address", validators=[DataRequired("Enter a delivery address (street, town, postcode)."), Length(max=500)])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    address = TextAreaField("Delivery address", filters=[clean_text], validators=[DataRequired("Enter a delivery address (street, town, postcode)."), Length(max=500)])
+    notes = TextAreaField("Notes", filters=[clean_text], validators=[Optional(), Length(max=2000)])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -54,8 +55,8 @@ class StartDraftForm(FlaskForm):
 class HeaderForm(FlaskForm):
     channel = SelectField("Channel", choices=DESK_CHANNELS)
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
-    address = TextAreaField("Delivery address", validators=[Length(max=500)])
-    instructions = TextAreaField("Instructions", validators=[Length(max=2000)])
+    address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)])
+    instructions = TextAreaField("Instructions", filters=[clean_text], validators=[Length(max=2000)])
     requested_date = DateField("Requested date", validators=[Optional()])
     customer_reference = StringField("Customer ref. (PO)", validators=[Length(max=60)])
 

@@ -64,8 +64,11 @@ def test_phone_order_with_the_keyboard_only(page, live_server, browser_login, sc
     expect(page.locator("#verify")).to_contain_text("Only 2 of")
     screenshot(page, "sales-04-five-lines")
 
-    # acknowledge the shortage check: Tab past quantity and "Add line" to the panel
-    press(page, "Tab", "Tab", "Tab")
+    # acknowledge the shortage check: Tab on from the product field to the panel's button
+    for _ in range(20):
+        press(page, "Tab")
+        if page.locator("#verify button:focus", has_text="Acknowledge").count():
+            break
     expect(page.locator("#verify button", has_text="Acknowledge")).to_be_focused()
     press(page, "Enter")
     expect(page.locator("#verify .check-item--done")).to_have_count(1)
