@@ -67,3 +67,9 @@ def test_search_and_pages(app, desk, make_customer):
     assert "No customer matches “nobody”" in desk.get("/sales/customers/?q=nobody").get_data(as_text=True)
     picker = desk.get("/sales/customers/search?q=zebra").get_data(as_text=True)
     assert "Zebra Works" in picker and "Alpha" not in picker
+
+
+def test_codes_keep_counting_past_c9999(desk, make_customer):
+    make_customer(code="C9999"), make_customer(code="C10000"), make_customer(code="CUSTOMER-X")
+    desk.post("/sales/customers/new", NEW, htmx=False)
+    assert db.session.execute(select(Customer.code).where(Customer.name == "Harbour Tools")).scalar_one() == "C10001"
