@@ -40,4 +40,4 @@ def status_counts() -> list[dict]:
 
 @bp.route("/")
 def index():
-    return render_queue(QUEUES, "manager/index.html", counts=status_counts())
+    return render_queue(QUEUES, "manager/index.html", {"counts": "summary"}, counts=status_counts())
