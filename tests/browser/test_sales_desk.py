@@ -34,7 +34,7 @@ def test_phone_order_with_the_keyboard_only(page, live_server, browser_login, sc
 
     # a new customer, inline: Tab past the channel to "New customer", open it, fill it in
     press(page, "Tab", "Tab")
-    expect(page.locator("summary")).to_be_focused()
+    expect(page.locator("summary", has_text="New customer")).to_be_focused()
     press(page, "Enter", "Tab")
     expect(page.locator("#new-name")).to_be_focused()
     for value in ("Quayside Joinery", "Bob Marsh", "bob@quayside.example", "01947 555 123"):
