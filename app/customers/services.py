@@ -11,11 +11,12 @@ CONTACT_FIELDS = ("name", "contact_name", "email", "phone", "notes")
 
 def next_customer_code() -> str:
     """The next free code C0001, C0002, … (codes are never reused)."""
-    highest = db.session.execute(
-        select(func.max(Customer.code)).where(Customer.code.like("C____%"))
-    ).scalar()
-    number = int(highest[1:]) + 1 if highest and highest[1:].isdigit() else 1
-    return f"C{number:04d}"
+    # by length first: as text "C9999" sorts after "C10000"
+    codes = db.session.execute(
+        select(Customer.code).where(Customer.code.like("C____%"))
+        .order_by(func.length(Customer.code).desc(), Customer.code.desc()).limit(200)
+    ).scalars()
+    return f"C{max((int(c[1:]) for c in codes if c[1:].isdigit()), default=0) + 1:04d}"
 
 
 def create_customer(*, actor, name, address, contact_name="", email="", phone="", notes="") -> Customer:

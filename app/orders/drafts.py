@@ -15,7 +15,7 @@ from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle, verification
 from app.orders.models import Order, OrderLine
-from app.orders.services import OrderError, submit_order
+from app.orders.services import OrderError, by_product, reserve_line, submit_order
 from app.timeutil import utcnow
 
 HEADER_FIELDS = ("channel", "method", "address", "instructions", "requested_date", "customer_reference")
@@ -155,17 +155,16 @@ def submit_draft(order: Order, actor, choices: dict[int, str] | None = None) -> 
                          + "; ".join(f.message for f in unchecked))
     choices = choices or {}
     _reprice(order)
-    short = []
-    for line in list(order.lines):
-        choice = choices.get(line.id, "backorder")
-        if choice == "reduce":
+    short = [line.sku for line in order.lines
+             if choices.get(line.id) == "hold" and line.quantity > stock.available(line.product_id)]
+    for line in by_product(order.lines):  # every line in one pass, in the one lock order
+        if choices.get(line.id) == "reduce":
             line.qty_reserved = stock.reserve_up_to(line.product_id, line.quantity)
-            if line.qty_reserved == 0:
-                order.lines.remove(line)
-            else:
-                line.quantity = line.qty_reserved
-        elif choice == "hold" and line.quantity > line.product.available:
-            short.append(line.sku)
+            line.quantity = line.qty_reserved or line.quantity
+        else:
+            reserve_line(line)
+    for line in [x for x in order.lines if x.qty_reserved == 0 and choices.get(x.id) == "reduce"]:
+        order.lines.remove(line)
     if not order.lines:
         raise OrderError("Nothing is left on the order after reducing to stock; add lines or backorder instead.")
     db.session.flush()

@@ -26,21 +26,43 @@ from app.orders.models import InboundEmail
 from app.orders.services import OrderError, create_draft
 
 LINE_RE = re.compile(r"^\s*(?:[-*•]\s*)?([A-Za-z][A-Za-z0-9_.-]{1,39})\s*(?:[x×:,;\t]|\s)\s*(\d{1,6})\s*$")
-PO_RE = re.compile(r"\b(?:PO|P\.O\.|order ref(?:erence)?)[\s#:.-]*([A-Za-z0-9-]{2,40})", re.IGNORECASE)
+PO_RE = re.compile(r"\b(PO-[A-Za-z0-9-]{2,40})|\b(?:PO|P\.O\.|order ref(?:erence)?)[\s#:.-]*([A-Za-z0-9-]{2,40})",
+                   re.IGNORECASE)  # "PO-4471" is kept whole; "PO# 4471" gives 4471
 MAX_LINES = 200
 
 
+BLOCKS = ("br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "ul", "ol")
+HIDDEN = ("script", "style", "head", "title")
+
+
 class _Text(HTMLParser):
+    """The visible text of an HTML body: blocks on their own lines, scripts and styles dropped."""
+
     def __init__(self):
         super().__init__()
         self.parts = []
+        self.hidden = 0
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("br", "p", "div", "tr", "li"):
+        if tag in HIDDEN:
+            self.hidden += 1
+        elif tag in BLOCKS:
             self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in HIDDEN:
+            self.hidden = max(self.hidden - 1, 0)
+        elif tag in BLOCKS:
+            self.parts.append("\n")
+
+
+def _clean(text: str) -> str:
+    """Text that every database stores: no NUL characters, no undecodable leftovers."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def _html_to_text(html: str) -> str:
@@ -72,7 +94,7 @@ def _csv_lines(message, parsed: ParsedEmail) -> None:
         if not (name.endswith(".csv") or part.get_content_type() == "text/csv"):
             continue
         payload = part.get_payload(decode=True) or b""
-        reader = csv.reader(io.StringIO(payload.decode("utf-8-sig", errors="replace")))
+        reader = csv.reader(io.StringIO(_clean(payload.decode("utf-8-sig", errors="replace"))))
         for number, row in enumerate(reader, start=1):
             cells = [c.strip() for c in row]
             if not cells or not any(cells) or (number == 1 and cells[0].lower() == "sku"):
@@ -88,9 +110,9 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed = ParsedEmail()
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
-        parsed.sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
-        parsed.subject = str(message.get("Subject", ""))[:300]
-        parsed.text = _body_text(message)[:100_000]
+        parsed.sender = _clean(parseaddr(str(message.get("From", "")))[1].strip().lower())
+        parsed.subject = _clean(str(message.get("Subject", "")))[:300]
+        parsed.text = _clean(_body_text(message))[:100_000]
         for text_line in parsed.text.splitlines():
             match = LINE_RE.match(text_line)
             if match:
@@ -125,7 +147,7 @@ def intake_email(raw: bytes, actor) -> InboundEmail:
         parsed.problems.append(f"No customer has the address {parsed.sender or '(none)'}; choose one to make a draft.")
     else:
         draft_from_email(inbound, customer, actor, parsed)
-    inbound.problems = "\n".join(parsed.problems)
+    inbound.problems = _clean("\n".join(parsed.problems))
     db.session.flush()
     return inbound
 
@@ -135,7 +157,7 @@ def draft_from_email(inbound: InboundEmail, customer: Customer, actor, parsed: P
     parsed = parsed or parse_email(inbound.raw)
     po = PO_RE.search(parsed.subject or "")
     order = create_draft(customer, channel="email", actor=actor,
-                         customer_reference=po.group(1)[:60] if po else "")
+                         customer_reference=(po.group(1) or po.group(2))[:60] if po else "")
     inbound.order_id = order.id
     for sku, quantity in parsed.lines:
         product = product_by_sku(sku)
@@ -148,5 +170,5 @@ def draft_from_email(inbound: InboundEmail, customer: Customer, actor, parsed: P
             parsed.problems.append(f"{sku}: {exc}")
     record_event("order.email_received", f"Order email from {parsed.sender or 'unknown sender'}: {parsed.subject}"[:300],
                  order=order, actor=actor)
-    inbound.problems = "\n".join(parsed.problems)
+    inbound.problems = _clean("\n".join(parsed.problems))
     return order

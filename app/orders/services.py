@@ -86,13 +86,24 @@ def order_snapshot(order: Order) -> dict:
     }
 
 
+def reserve_line(line: OrderLine) -> None:
+    """Reserve what stock allows for the part of a line not yet reserved, shipped or
+    backordered; the rest of the line is backordered."""
+    wanted = line.quantity - line.qty_reserved - line.qty_shipped - line.qty_backordered
+    in_full = wanted > 0 and stock.reserve_stock(line.product_id, wanted)
+    line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
+    line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
+
+
+def by_product(lines) -> list[OrderLine]:
+    """Lines in the order their stock rows are locked: always by product id, so two
+    orders naming the same products never wait for each other in a circle (deadlock)."""
+    return sorted(lines, key=lambda line: line.product_id)
+
+
 def _reserve_lines(order: Order) -> None:
-    """Reserve what stock allows for each line; the rest of the line is backordered."""
-    for line in order.lines:
-        wanted = line.quantity - line.qty_reserved - line.qty_shipped
-        in_full = wanted > 0 and stock.reserve_stock(line.product_id, wanted)
-        line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
-        line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
+    for line in by_product(order.lines):
+        reserve_line(line)
 
 
 def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
@@ -106,8 +117,8 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
     if waiting:
         raise OrderError("Special requests are not decided yet: " + "; ".join(waiting)
                          + ". Wait for the owning team, remove them, or record that the customer accepts them as not promised.")
+    _reserve_lines(order)  # stock rows first, then the number counter: the same lock order everywhere
     order.number = next_order_number(business_today().year)
-    _reserve_lines(order)
     apply_promise(order)
     order.revision = 1
     order.confirmed_at = utcnow()

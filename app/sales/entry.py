@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalog.lookup import find_products, product_by_sku
 from app.catalog.pricing import customer_prices
@@ -13,6 +14,7 @@ from app.customers.services import create_customer
 from app.extensions import db
 from app.orders import drafts, verification
 from app.orders.lifecycle import TransitionError
+from app.orders.models import Order
 from app.orders.routes import request_panel
 from app.orders.services import OrderError, create_draft, find_order
 from app.sales.forms import (
@@ -44,7 +46,8 @@ def start_order():
             return _begin(customer, form.channel.data)
         return render_template("sales/new_order.html", form=form, customer_form=customer_form,
                                show_new=True), 422
-    customer = db.session.get(Customer, form.customer_id.data or 0) if form.validate_on_submit() else None
+    chosen = form.customer_id.data if form.validate_on_submit() else ""
+    customer = db.session.get(Customer, int(chosen)) if chosen.isdigit() else None
     if customer is None:
         form.customer_id.errors = ["Choose a customer from the list, or create a new one."]
         return render_template("sales/new_order.html", form=form, customer_form=customer_form), 422
@@ -80,7 +83,15 @@ def customer_search():
 # --- the draft workspace ------------------------------------------------------------------
 
 def _draft(ref):
-    order = find_order(ref) or abort(404)
+    """The draft named in the URL; a DRAFT-<id> that has since been submitted (a second
+    click on Submit, an old tab) leads to the order instead of a 404."""
+    order = find_order(ref)
+    if order is None:
+        number = ref.upper().removeprefix("DRAFT-")
+        submitted = db.session.get(Order, int(number)) if number.isdigit() else None
+        if submitted is None or submitted.number is None:
+            abort(404)
+        abort(redirect(url_for("orders.detail", ref=submitted.number)))
     return order
 
 
@@ -118,27 +129,35 @@ def _stale(order):
 
 def _after_change(order, partial, **extra):
     """Answer an edit: the changed region plus the live panel and new version (out of band)."""
-    if not request.htmx:
-        return redirect(url_for("sales.edit_order", ref=order.ref))
     context = _workspace(order, oob=True, **extra)
     db.session.commit()
+    if not request.htmx:
+        return redirect(url_for("sales.edit_order", ref=order.ref))
     return render_template(partial, **context)
 
 
-def _edit(ref, change, partial, **extra):
-    """Run one change on a draft, with the version check and the refusals shown in place."""
+def _edit(ref, change, partial, *, refused=None, field=None, **extra):
+    """Run one change on a draft, with the version check and the refusals shown in place:
+    next to `field` when given (with the form in `refused`, so nothing typed is lost)."""
     order = _draft(ref)
     conflict = _stale(order)
     if conflict:
         return conflict
     try:
         change(order)
+        db.session.flush()
+    except StaleDataError:  # another save of this draft committed in between
+        db.session.rollback()
+        return _stale(_draft(ref))
     except REFUSALS as exc:
         db.session.rollback()
         order = _draft(ref)
         if not request.htmx:
             flash(str(exc), "error")
-        return _after_change(order, partial, error=str(exc), **extra)
+        if field is not None:
+            field.errors = [*field.errors, str(exc)]
+            return _after_change(order, partial, **{**extra, **(refused or {})})
+        return _after_change(order, partial, error=str(exc), **{**extra, **(refused or {})})
     return _after_change(order, partial, **extra)
 
 
@@ -149,7 +168,8 @@ def update_header(ref):
     if not form.validate():
         return _after_change(order, "sales/_header_saved.html", header=form)
     fields = {name: getattr(form, name).data for name in drafts.HEADER_FIELDS}
-    fields["customer_reference"] = (fields["customer_reference"] or "").strip()
+    for name in ("address", "instructions", "customer_reference"):  # a field left out of the post is empty
+        fields[name] = (fields[name] or "").strip() if name == "customer_reference" else fields[name] or ""
     return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), "sales/_header_saved.html", header=form)
 
 
@@ -171,7 +191,8 @@ def add_line(ref):
         product = product_by_sku(form.sku.data) or _only_match(form.sku.data)
         drafts.add_product(order, product, form.quantity.data, current_user)
 
-    return _edit(ref, change, "sales/_lines.html", add_form=AddLineForm(formdata=None))
+    return _edit(ref, change, "sales/_lines.html", add_form=AddLineForm(formdata=None),
+                 refused={"add_form": form}, field=form.sku)
 
 
 def _only_match(term):
@@ -206,7 +227,8 @@ def override_price(ref, line_id):
         return _after_change(_draft(ref), "sales/_lines.html", add_form=AddLineForm(formdata=None),
                              price_form=form, price_line=line_id)
     return _edit(ref, lambda o: drafts.override_price(o, line_id, form.price.data, form.reason.data, current_user),
-                 "sales/_lines.html", add_form=AddLineForm(formdata=None))
+                 "sales/_lines.html", add_form=AddLineForm(formdata=None),
+                 refused={"price_form": form, "price_line": line_id}, field=form.price)
 
 
 @bp.post("/orders/<ref>/flags/<int:flag_id>/acknowledge")

@@ -14,10 +14,12 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 
@@ -70,17 +72,23 @@ class HeaderForm(FlaskForm):
 class AddLineForm(FlaskForm):
     sku = StringField("Product", validators=[DataRequired("Type a SKU or product name and pick a product.")])
     quantity = IntegerField("Qty", default=1, validators=[
-        DataRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
+        InputRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
 
 
 class QuantityForm(FlaskForm):
     quantity = IntegerField("Qty", validators=[
-        DataRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
+        InputRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
+
+
+def _finite(_form, field):
+    """NaN and Infinity parse as decimals; NaN would even break the range check."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("Enter the price as a number, like 12.50.")
 
 
 class PriceOverrideForm(FlaskForm):
     price = DecimalField("Unit price", places=2, validators=[
-        DataRequired("Enter the price."), NumberRange(0, 1_000_000, "The price must be between 0 and 1,000,000.")])
+        InputRequired("Enter the price."), _finite, NumberRange(0, 1_000_000, "The price must be between 0 and 1,000,000.")])
     reason = StringField("Reason", validators=[DataRequired("Say why the price is overridden."), Length(max=200)])
 
 
