@@ -181,16 +181,27 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
         steps = PATHS[method][: TARGET_STEP[outcome]]
     at = created
     for step in steps:
+        if order.status not in lifecycle.TRANSITIONS[step].sources:
+            break  # shipped in part: the rest waits on a backorder, as it would for real
         at = min(at + timedelta(hours=rng.choice([0.2, 1, 3, 20, 26, 50])), now - timedelta(minutes=5))
         actor = users["sales"] if step == "submit" else users["fulfillment"]
         with frozen_clock(at):
             if step == "submit":
                 order.requested_date = (at + timedelta(days=rng.randint(2, 10))).date()
                 order.promised_date = (at + timedelta(days=rng.randint(1, 6))).date()
-            orders.transition(order, step, actor)
+            orders.transition(order, step, actor, notify_customer=False, **_shipment_details(rng, step))
     if outcome == "cancelled":
         with frozen_clock(min(at + timedelta(hours=5), now - timedelta(minutes=1))):
             orders.cancel_order(order, users["sales"], "Customer changed their mind")
     elif outcome in ("confirmed", "draft") and rng.random() < 0.08:
         with frozen_clock(min(at + timedelta(hours=1), now - timedelta(minutes=1))):
             lifecycle.set_hold(order, users["sales"], "Awaiting customer credit check")
+
+
+def _shipment_details(rng, step) -> dict:
+    if step == "dispatch":
+        return {"carrier": rng.choice(["DPD", "Royal Mail", "Own van"]),
+                "tracking_number": f"TRK{rng.randint(10**8, 10**9 - 1)}"}
+    if step == "collect":
+        return {"collected_by": rng.choice(["Alex Hart", "Jo Khan", "Priya Lee", "Tom Ward"])}
+    return {}

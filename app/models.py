@@ -17,10 +17,11 @@ from app.orders.models import (
     ShipmentLine,
     SpecialRequest,
 )
+from app.orders.waves import PickWave
 
 __all__ = [
     "Address", "Communication", "Customer", "Document", "Escalation", "Event",
     "LoginSession", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
-    "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
+    "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole",
 ]

@@ -38,4 +38,6 @@ def status_counts() -> list[dict]:
 
 @bp.route("/")
 def index():
-    return render_queue(QUEUES, "manager/index.html", counts=status_counts())
+    from app.catalog.stock import stock_mismatches
+
+    return render_queue(QUEUES, "manager/index.html", counts=status_counts(), stock_mismatches=stock_mismatches())
