@@ -1,0 +1,78 @@
+"""Every route × every role: who gets the page, who gets 403, who is sent to log in.
+
+Each route of the app must have an entry in ROUTES; a new route without one fails
+`test_every_route_has_an_access_rule`, so nobody forgets to decide who may use it.
+"""
+
+import pytest
+
+from app.auth.models import ROLES
+from tests.conftest import csrf_from, log_in
+
+ORDER = "{order}"  # replaced by a real order number in the test
+PUBLIC = "public"
+
+# endpoint: (method, url, roles allowed or PUBLIC, expected status for an allowed role);
+# for a PUBLIC route the status may be a pair: (visitor, logged-in user).
+ROUTES = {
+    "static": ("GET", "/static/css/app.css", PUBLIC, 200),
+    "main.index": ("GET", "/", PUBLIC, 302),
+    "auth.login": ("GET", "/login", PUBLIC, (200, 302)),
+    "auth.logout": ("GET", "/logout", ROLES, 302),
+    "sales.index": ("GET", "/sales/", ("sales", "manager"), 200),
+    "inventory.index": ("GET", "/inventory/", ("inventory", "manager"), 200),
+    "fulfillment.index": ("GET", "/fulfillment/", ("fulfillment", "manager"), 200),
+    "manager.index": ("GET", "/manager/", ("manager",), 200),
+    "admin.index": ("GET", "/admin/", ("admin",), 200),
+    "admin.set_active": ("POST", "/admin/users/{user}/active", ("admin",), 302),
+    "orders.jump": ("GET", f"/orders/?ref={ORDER}", ("sales", "inventory", "fulfillment", "manager"), 302),
+    "orders.detail": ("GET", f"/orders/{ORDER}", ("sales", "inventory", "fulfillment", "manager"), 200),
+    "orders.transition": ("POST", f"/orders/{ORDER}/transition/start_pick", ("sales", "inventory", "fulfillment", "manager"), 302),
+    "orders.hold": ("POST", f"/orders/{ORDER}/hold", ("sales", "manager"), 302),
+    "orders.release_hold": ("POST", f"/orders/{ORDER}/release-hold", ("sales", "manager"), 302),
+}
+
+
+def test_every_route_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - set(ROUTES)
+    assert not missing, f"routes without an access rule in tests/test_access.py: {sorted(missing)}"
+    stale = set(ROUTES) - endpoints
+    assert not stale, f"access rules for routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def target(make_order, users, make_user):
+    order = make_order(submit=True)
+    other = make_user("someone", roles=["sales"])
+    return {"order": order.number, "user": other.id}
+
+
+CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r or 'anonymous'}" for e, r in CASES])
+def test_access(client, users, target, endpoint, role):
+    method, url, allowed, ok_status = ROUTES[endpoint]
+    url = url.format(**target)
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    if role:
+        assert log_in(client, role).status_code == 302
+        token = csrf_from(client.get("/orders/" + target["order"] if role != "admin" else "/admin/").get_data(as_text=True))
+    response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+    if allowed == PUBLIC:
+        expected = ok_status if isinstance(ok_status, int) else ok_status[bool(role)]
+        assert response.status_code == expected
+    elif role is None:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    elif role in allowed:
+        assert response.status_code == ok_status, response.get_data(as_text=True)[:500]
+    else:
+        assert response.status_code == 403
+
+
+def test_post_without_csrf_token_is_refused(client, users, target):
+    log_in(client, "manager")
+    response = client.post(f"/orders/{target['order']}/hold", data={"reason": "x", "version": 1})
+    assert response.status_code == 400
