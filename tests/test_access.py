@@ -30,6 +30,24 @@ ROUTES = {
     "orders.transition": ("POST", f"/orders/{ORDER}/transition/start_pick", ("sales", "inventory", "fulfillment", "manager"), 302),
     "orders.hold": ("POST", f"/orders/{ORDER}/hold", ("sales", "manager"), 302),
     "orders.release_hold": ("POST", f"/orders/{ORDER}/release-hold", ("sales", "manager"), 302),
+    # warehouse (issue 6): {picking} is an order being picked, {packed} one packed, {wave} a pick wave
+    "orders.pick_list_pdf": ("GET", f"/orders/{ORDER}/pick-list.pdf", ("fulfillment", "manager"), 200),
+    "orders.packing_slip_pdf": ("GET", "/orders/{packed}/packing-slip.pdf", ("fulfillment", "manager"), 200),
+    "inventory.products": ("GET", "/inventory/products?q=SKU", ("inventory", "manager"), 200),
+    "inventory.product": ("GET", "/inventory/products/{sku}", ("inventory", "manager"), 200),
+    "inventory.receive": ("POST", "/inventory/products/{sku}/receive", ("inventory", "manager"), 422),
+    "inventory.adjust": ("POST", "/inventory/products/{sku}/adjust", ("inventory", "manager"), 422),
+    "inventory.allocate": ("POST", "/inventory/products/{sku}/allocate", ("inventory", "manager"), 302),
+    "fulfillment.start_wave": ("POST", "/fulfillment/waves", ("fulfillment", "manager"), 302),
+    "fulfillment.start": ("POST", f"/fulfillment/orders/{ORDER}/start", ("fulfillment", "manager"), 302),
+    "fulfillment.wave": ("GET", "/fulfillment/waves/{wave}", ("fulfillment", "manager"), 200),
+    "fulfillment.wave_pick_list": ("GET", "/fulfillment/waves/{wave}/pick-list.pdf", ("fulfillment", "manager"), 200),
+    "fulfillment.pick": ("GET", "/fulfillment/orders/{picking}/pick", ("fulfillment", "manager"), 200),
+    "fulfillment.scan": ("POST", "/fulfillment/orders/{picking}/scan", ("fulfillment", "manager"), 302),
+    "fulfillment.set_picked": ("POST", "/fulfillment/orders/{picking}/lines/{line}", ("fulfillment", "manager"), 302),
+    "fulfillment.finish": ("POST", "/fulfillment/orders/{picking}/finish", ("fulfillment", "manager"), 302),
+    "fulfillment.ship": ("GET", "/fulfillment/orders/{packed}/ship", ("fulfillment", "manager"), 200),
+    "fulfillment.ship_step": ("POST", "/fulfillment/orders/{packed}/ship/dispatch", ("fulfillment", "manager"), 422),
 }
 
 
@@ -45,7 +63,17 @@ def test_every_route_has_an_access_rule(app):
 def target(make_order, users, make_user):
     order = make_order(submit=True)
     other = make_user("someone", roles=["sales"])
-    return {"order": order.number, "user": other.id}
+    from app.extensions import db
+    from app.orders import picking
+
+    wave = picking.start_wave([make_order(submit=True)], users["fulfillment"])
+    packed = make_order(submit=True)
+    picking.start_picking(packed, users["fulfillment"])
+    picking.scan(packed, packed.lines[0].sku, 1, users["fulfillment"])
+    picking.finish_pick(packed, users["fulfillment"])
+    db.session.commit()
+    return {"order": order.number, "user": other.id, "sku": order.lines[0].sku, "wave": wave.id,
+            "picking": wave.orders[0].number, "line": wave.orders[0].lines[0].id, "packed": packed.number}
 
 
 CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]
