@@ -70,7 +70,7 @@ def warehouse(make_product, make_order, make_customer):
 
 def test_wave_pick_short_pick_dispatch_then_backorder_ships(
         live_server, page, browser, browser_login, screenshot, warehouse, users):
-    first, second = warehouse["first"], warehouse["second"]
+    first = warehouse["first"]
     first_id, second_id = warehouse["first_id"], warehouse["second_id"]
     page.on("dialog", lambda dialog: dialog.accept())
     reconciles()
