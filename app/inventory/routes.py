@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.catalog import stock
@@ -45,13 +45,23 @@ def _pending_requests(limit=10):
     ).scalars().all()
 
 
+def _backordered_products(limit=10):
+    """Products that open orders wait for: receive these first."""
+    return db.session.execute(
+        select(Product, func.sum(OrderLine.qty_backordered), func.count(func.distinct(OrderLine.order_id)))
+        .join(OrderLine, OrderLine.product_id == Product.id).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.qty_backordered > 0, Order.status.in_(OPEN_STATUSES))
+        .group_by(Product.id).order_by(func.sum(OrderLine.qty_backordered).desc(), Product.sku).limit(limit)
+    ).all()
+
+
 @bp.route("/")
 def index():
     movements = db.session.execute(
         select(StockMovement).order_by(StockMovement.id.desc()).limit(10)
     ).scalars().all()
     return render_queue(QUEUES, "inventory/index.html", low_stock=_low_stock(), movements=movements,
-                        requests=_pending_requests())
+                        requests=_pending_requests(), backordered=_backordered_products())
 
 
 def _product_page(q: str, page: int):
