@@ -63,9 +63,26 @@ def stock_check_command():
         click.echo(f"  {m['sku']}: on hand {m['on_hand']} vs ledger {m['ledger']}; "
                    f"reserved {m['reserved']} vs held by open orders {m['held_by_orders']}", err=True)
     raise SystemExit(1)
+@click.command("intake-email")
+@click.argument("message", type=click.File("rb"))
+def intake_email_command(message):
+    """Turn an order email (.eml file, or - for standard input) into a draft order."""
+    from app.orders.intake import intake_email
+    from app.orders.services import OrderError
+
+    try:
+        inbound = intake_email(message.read(), actor=None)
+    except OrderError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    if inbound.order_id:
+        click.echo(f"Draft DRAFT-{inbound.order_id} made from “{inbound.subject}” ({inbound.from_address}).")
+    for problem in inbound.problems.splitlines():
+        click.echo(f"  note: {problem}")
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(stock_cli)
+    app.cli.add_command(intake_email_command)

@@ -30,6 +30,17 @@ class Config:
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "14"))
+    PRICE_FLOOR_RATIO = os.environ.get("PRICE_FLOOR_RATIO", "0.80")  # below list x this needs a manager
+    # kind=Label=owner team; the owning team decides whether the request can be met.
+    SPECIAL_REQUEST_TYPES = os.environ.get(
+        "SPECIAL_REQUEST_TYPES",
+        "delivery_window=Delivery window=fulfillment;gift_wrap=Gift wrap=fulfillment;"
+        "custom_label=Custom label=fulfillment;substitute=Substitute product=inventory;"
+        "reserve_batch=Specific batch or lot=inventory;other=Other=fulfillment",
+    )
+    AMENDMENT_CHANNELS = os.environ.get("AMENDMENT_CHANNELS", "phone,email,online")
+    MAX_EMAIL_BYTES = int(os.environ.get("MAX_EMAIL_BYTES", str(5 * 1024 * 1024)))
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

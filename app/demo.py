@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.auth.services import create_user
 from app.catalog import services as stock
-from app.catalog.models import Product
+from app.catalog.models import CustomerPrice, PriceBreak, Product
 from app.customers.models import Address, Customer
 from app.extensions import db
-from app.orders import lifecycle
+from app.orders import lifecycle, requests
 from app.orders import services as orders
+from app.orders.amendments import Amendment, amend_order
 from app.orders.models import Order
 from app.timeutil import frozen_clock, utcnow
 
@@ -78,6 +79,7 @@ def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7
     with frozen_clock(start):
         catalogue = _products(rng, products, users["inventory"])
         people = _customers(rng, customers)
+        _prices(rng, catalogue, people)
     db.session.commit()
     made = _orders(rng, catalogue, people, users, order_count, start)
     return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
@@ -135,6 +137,22 @@ def _customers(rng, count) -> list[Customer]:
     return people
 
 
+def _prices(rng, catalogue, people) -> None:
+    """Quantity breaks on every tenth product; agreed prices for every fifth customer."""
+    for product in catalogue[::10]:
+        if not db.session.execute(select(PriceBreak.id).where(PriceBreak.product_id == product.id)).first():
+            for minimum, discount in ((10, Decimal("0.95")), (50, Decimal("0.90"))):
+                db.session.add(PriceBreak(product_id=product.id, min_quantity=minimum,
+                                          unit_price=(product.unit_price * discount).quantize(Decimal("0.01"))))
+    for customer in people[::5]:
+        for product in rng.sample(catalogue, 3):
+            if not db.session.execute(select(CustomerPrice.id).where(
+                    CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).first():
+                db.session.add(CustomerPrice(customer_id=customer.id, product_id=product.id,
+                                             unit_price=(product.unit_price * Decimal("0.92")).quantize(Decimal("0.01"))))
+    db.session.flush()
+
+
 def _orders(rng, catalogue, people, users, count, start) -> int:
     now = utcnow()
     recent_count = count // 5  # a busy last month, so every dashboard has work on it
@@ -156,6 +174,30 @@ def _orders(rng, catalogue, people, users, count, start) -> int:
             db.session.commit()
     db.session.commit()
     return count
+
+
+REQUESTS = [("delivery_window", "Deliver between 8 and 10 am only"), ("gift_wrap", "Gift wrap the sensors, no invoice in the box"),
+            ("custom_label", "Label each carton with our PO and site code"), ("substitute", "Brass instead of steel if out of stock"),
+            ("reserve_batch", "All units from the same batch please")]
+
+
+def _maybe_request(rng, order, users, at):
+    kind, text = rng.choice(REQUESTS)
+    with frozen_clock(at + timedelta(minutes=3)):
+        return requests.add_request(order, kind, text, users["sales"])
+
+
+def _decide(rng, order, request, users):
+    approve = rng.random() < 0.75
+    requests.decide_request(order, request.id, approve, "" if approve else "Not possible with our carrier", users[request.owner_team])
+
+
+def _amend(rng, order, users, times):
+    for _ in range(times):
+        line = rng.choice(order.lines)
+        change = Amendment("phone", order.customer.contact_name or "Buyer", "Read back on the phone",
+                           quantities={line.id: line.quantity + rng.choice([1, 2, 5])})
+        amend_order(order, change, users["sales"])
 
 
 def _pick(rng, weighted):
@@ -180,6 +222,7 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
     else:
         steps = PATHS[method][: TARGET_STEP[outcome]]
     at = created
+    request = _maybe_request(rng, order, users, created) if rng.random() < 0.15 else None
     for step in steps:
         if order.status not in lifecycle.TRANSITIONS[step].sources:
             break  # shipped in part: the rest waits on a backorder, as it would for real
@@ -189,7 +232,19 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
             if step == "submit":
                 order.requested_date = (at + timedelta(days=rng.randint(2, 10))).date()
                 order.promised_date = (at + timedelta(days=rng.randint(1, 6))).date()
+                if request is not None:
+                    _decide(rng, order, request, users)
+            if step == "start_pick" and rng.random() < 0.12:
+                _amend(rng, order, users, times=rng.choice([1, 1, 2]))
+            if step in ("dispatch", "collect") and request is not None and request.status == "approved":
+                requests.complete_request(order, request.id, users[request.owner_team])
             orders.transition(order, step, actor, notify_customer=False, **_shipment_details(rng, step))
+    if order.status == "confirmed" and rng.random() < 0.25:
+        with frozen_clock(min(at + timedelta(hours=2), now - timedelta(minutes=2))):
+            if rng.random() < 0.5:
+                _amend(rng, order, users, times=1)
+            else:
+                _maybe_request(rng, order, users, at)
     if outcome == "cancelled":
         with frozen_clock(min(at + timedelta(hours=5), now - timedelta(minutes=1))):
             orders.cancel_order(order, users["sales"], "Customer changed their mind")

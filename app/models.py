@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic and the shell see the whole schema."""
 
 from app.auth.models import LoginSession, User, UserRole
-from app.catalog.models import Product, StockMovement
+from app.catalog.models import CustomerPrice, PriceBreak, Product, StockMovement
 from app.customers.models import Address, Customer
 from app.documents.models import Document
 from app.events.models import Event
@@ -9,6 +9,7 @@ from app.mail.models import OutboxMessage
 from app.orders.models import (
     Communication,
     Escalation,
+    InboundEmail,
     Order,
     OrderLine,
     OrderNumberCounter,
@@ -16,11 +17,12 @@ from app.orders.models import (
     Shipment,
     ShipmentLine,
     SpecialRequest,
+    VerificationFlag,
 )
 from app.orders.waves import PickWave
 
 __all__ = [
-    "Address", "Communication", "Customer", "Document", "Escalation", "Event",
+    "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "Event",
     "LoginSession", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole",

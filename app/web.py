@@ -1,8 +1,10 @@
 """Request-layer wiring: blueprints, error pages, template helpers, security headers."""
 
 from decimal import Decimal
+from time import perf_counter
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -36,6 +38,7 @@ def register_web(app: Flask) -> None:
 
     _register_errors(app)
     _register_template_helpers(app)
+    app.before_request(_start_timer)
     app.after_request(_security_headers)
 
 
@@ -60,6 +63,14 @@ def _register_errors(app: Flask) -> None:
     def server_error(_e):
         db.session.rollback()
         return _error_page(500, "Something went wrong", "Nothing was saved. Try again; if it keeps happening tell the manager.")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after a form, or None (never another site)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") else None
 
 
 def money(value) -> str:
@@ -109,7 +120,13 @@ def _register_template_helpers(app: Flask) -> None:
         return {"business_name": app.config["BUSINESS_NAME"], "nav_items": nav}
 
 
+def _start_timer():
+    g.request_started = perf_counter()
+
+
 def _security_headers(response):
+    if "request_started" in g:  # time spent in the app, for the browser's devtools and bench/
+        response.headers["Server-Timing"] = f"app;dur={(perf_counter() - g.request_started) * 1000:.2f}"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -7,10 +7,13 @@ Each route of the app must have an entry in ROUTES; a new route without one fail
 import pytest
 
 from app.auth.models import ROLES
+from app.extensions import db
+from app.orders.models import InboundEmail
 from tests.conftest import csrf_from, log_in
 
 ORDER = "{order}"  # replaced by a real order number in the test
 PUBLIC = "public"
+SALES = ("sales", "manager")
 
 # endpoint: (method, url, roles allowed or PUBLIC, expected status for an allowed role);
 # for a PUBLIC route the status may be a pair: (visitor, logged-in user).
@@ -28,6 +31,34 @@ ROUTES = {
     "orders.jump": ("GET", f"/orders/?ref={ORDER}", ("sales", "inventory", "fulfillment", "manager"), 302),
     "orders.detail": ("GET", f"/orders/{ORDER}", ("sales", "inventory", "fulfillment", "manager"), 200),
     "orders.transition": ("POST", f"/orders/{ORDER}/transition/start_pick", ("sales", "inventory", "fulfillment", "manager"), 302),
+    "orders.inbound_email": ("GET", f"/orders/{ORDER}/emails/{{email}}.eml", ("sales", "manager"), 200),
+    "sales.new_order": ("GET", "/sales/orders/new", SALES, 200),
+    "sales.start_order": ("POST", "/sales/orders/new", SALES, 422),
+    "sales.customer_search": ("GET", "/sales/customers/search?q=Cust", SALES, 200),
+    "sales.edit_order": ("GET", "/sales/orders/{draft}/edit", SALES, 200),
+    "sales.update_header": ("POST", "/sales/orders/{draft}/header", SALES, 302),
+    "sales.product_lookup": ("GET", "/sales/orders/{draft}/products?sku=SKU", SALES, 200),
+    "sales.add_line": ("POST", "/sales/orders/{draft}/lines", SALES, 302),
+    "sales.change_quantity": ("POST", "/sales/orders/{draft}/lines/{line}", SALES, 302),
+    "sales.remove_line": ("POST", "/sales/orders/{draft}/lines/{line}/remove", SALES, 302),
+    "sales.override_price": ("POST", "/sales/orders/{draft}/lines/{line}/price", SALES, 302),
+    "sales.acknowledge_flag": ("POST", "/sales/orders/{draft}/flags/1/acknowledge", SALES, 302),
+    "sales.acknowledge_all_flags": ("POST", "/sales/orders/{draft}/flags/acknowledge-all", SALES, 302),
+    "sales.review_order": ("GET", "/sales/orders/{draft}/review", SALES, 200),
+    "sales.submit_order": ("POST", "/sales/orders/{draft}/submit", SALES, 302),
+    "sales.customers": ("GET", "/sales/customers/", SALES, 200),
+    "sales.new_customer": ("GET", "/sales/customers/new", SALES, 200),
+    "sales.customer": ("GET", "/sales/customers/{customer}", SALES, 200),
+    "sales.edit_customer": ("GET", "/sales/customers/{customer}/edit", SALES, 200),
+    "sales.email_intake": ("GET", "/sales/orders/email", SALES, 200),
+    "sales.draft_for_email": ("POST", "/sales/emails/{email}/draft", SALES, 302),
+    "orders.add_request": ("POST", f"/orders/{ORDER}/requests", SALES, 302),
+    "orders.decide_request": ("POST", f"/orders/{ORDER}/requests/1/decide", ("inventory", "fulfillment", "manager"), 302),
+    "orders.complete_request": ("POST", f"/orders/{ORDER}/requests/1/done", ("inventory", "fulfillment", "manager"), 302),
+    "orders.withdraw_request": ("POST", f"/orders/{ORDER}/requests/1/withdraw", SALES, 302),
+    "orders.not_promised": ("POST", f"/orders/{ORDER}/requests/1/not-promised", SALES, 302),
+    "orders.amend": ("GET", f"/orders/{ORDER}/amend", SALES, 200),
+    "orders.ask_release": ("POST", f"/orders/{ORDER}/ask-release", SALES, 302),
     "orders.hold": ("POST", f"/orders/{ORDER}/hold", ("sales", "manager"), 302),
     "orders.release_hold": ("POST", f"/orders/{ORDER}/release-hold", ("sales", "manager"), 302),
     # warehouse (issue 6): {picking} is an order being picked, {packed} one packed, {wave} a pick wave
@@ -44,7 +75,7 @@ ROUTES = {
     "fulfillment.wave_pick_list": ("GET", "/fulfillment/waves/{wave}/pick-list.pdf", ("fulfillment", "manager"), 200),
     "fulfillment.pick": ("GET", "/fulfillment/orders/{picking}/pick", ("fulfillment", "manager"), 200),
     "fulfillment.scan": ("POST", "/fulfillment/orders/{picking}/scan", ("fulfillment", "manager"), 302),
-    "fulfillment.set_picked": ("POST", "/fulfillment/orders/{picking}/lines/{line}", ("fulfillment", "manager"), 302),
+    "fulfillment.set_picked": ("POST", "/fulfillment/orders/{picking}/lines/{pick_line}", ("fulfillment", "manager"), 302),
     "fulfillment.finish": ("POST", "/fulfillment/orders/{picking}/finish", ("fulfillment", "manager"), 302),
     "fulfillment.ship": ("GET", "/fulfillment/orders/{packed}/ship", ("fulfillment", "manager"), 200),
     "fulfillment.ship_step": ("POST", "/fulfillment/orders/{packed}/ship/dispatch", ("fulfillment", "manager"), 422),
@@ -62,8 +93,10 @@ def test_every_route_has_an_access_rule(app):
 @pytest.fixture
 def target(make_order, users, make_user):
     order = make_order(submit=True)
+    draft = make_order()
     other = make_user("someone", roles=["sales"])
-    from app.extensions import db
+    email = InboundEmail(order_id=order.id, from_address="a@example.com", subject="PO", raw=b"Subject: PO\n\nx")
+    db.session.add(email)
     from app.orders import picking
 
     wave = picking.start_wave([make_order(submit=True)], users["fulfillment"])
@@ -72,8 +105,10 @@ def target(make_order, users, make_user):
     picking.scan(packed, packed.lines[0].sku, 1, users["fulfillment"])
     picking.finish_pick(packed, users["fulfillment"])
     db.session.commit()
-    return {"order": order.number, "user": other.id, "sku": order.lines[0].sku, "wave": wave.id,
-            "picking": wave.orders[0].number, "line": wave.orders[0].lines[0].id, "packed": packed.number}
+    return {"order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
+            "customer": draft.customer.code, "email": email.id,
+            "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
+            "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}
 
 
 CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]

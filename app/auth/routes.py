@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -8,6 +6,7 @@ from app.auth.access import dashboard_url
 from app.auth.forms import LoginForm
 from app.events.services import record_event
 from app.extensions import db, login_manager
+from app.web import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -15,13 +14,6 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(token: str):
     return services.load_session_user(token)
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,7 +28,7 @@ def login():
         elif not user.active:
             form.username.errors.append("This account is disabled. Ask an administrator.")
         else:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             session.clear()  # a fresh session on every login
             services.start_session(user)
             login_user(user, remember=form.remember.data)

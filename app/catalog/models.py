@@ -7,7 +7,7 @@ open reservations on order lines; CHECK constraints make an oversell impossible.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -65,3 +65,34 @@ class StockMovement(db.Model):
     product: Mapped[Product] = relationship()
     order = relationship("Order")
     user = relationship("User")
+
+
+class PriceBreak(db.Model):
+    """A lower unit price from a quantity upwards (list-price quantity breaks)."""
+
+    __tablename__ = "price_breaks"
+    __table_args__ = (
+        UniqueConstraint("product_id", "min_quantity", name="uq_price_breaks_product_qty"),
+        CheckConstraint("min_quantity > 1", name="min_quantity_above_one"),
+        CheckConstraint("unit_price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    min_quantity: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class CustomerPrice(db.Model):
+    """A price agreed with one customer for one product; wins over list price and breaks."""
+
+    __tablename__ = "customer_prices"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "product_id", name="uq_customer_prices_pair"),
+        CheckConstraint("unit_price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))

@@ -19,11 +19,9 @@ def _expire(product_id: int) -> None:
 
 
 def _update_stock(product_id: int, *conditions, **values) -> bool:
-    result = db.session.execute(
-        update(Product)
-        .where(Product.id == product_id, *conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    # A Core UPDATE on the session's connection: one statement, no ORM flush around it.
+    result = db.session.connection().execute(
+        update(Product.__table__).where(Product.id == product_id, *conditions).values(**values)
     )
     _expire(product_id)
     return result.rowcount == 1

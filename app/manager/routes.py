@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.extensions import db
 from app.orders.models import Order
-from app.orders.queries import Queue
+from app.orders.queries import Queue, late
 from app.orders.states import CLOSED_STATUSES, STATUSES
 from app.web import render_queue
 
@@ -14,6 +14,8 @@ restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])
 QUEUES = {
     q.key: q
     for q in (
+        Queue("late", "Late", (Order.status.not_in((*CLOSED_STATUSES, "draft", "dispatched")), late),
+              (Order.promised_date.asc(),), "No order is past its promised date."),
         Queue("waiting", "Oldest waiting", (Order.status.not_in(CLOSED_STATUSES),),
               (Order.status_changed_at.asc(),), "Every order is closed."),
         Queue("on_hold", "On hold", (Order.on_hold.is_(True), Order.status.not_in(CLOSED_STATUSES)),

@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -27,7 +28,7 @@ from app.orders.states import (
     TEAMS,
     sql_in,
 )
-from app.timeutil import utcnow
+from app.timeutil import business_today, utcnow
 
 
 class OrderNumberCounter(db.Model):
@@ -68,6 +69,7 @@ class Order(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column()
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
 
     customer = relationship("Customer")
@@ -75,12 +77,14 @@ class Order(db.Model):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
-    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number")
+    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.number", viewonly=True)
     special_requests: Mapped[list["SpecialRequest"]] = relationship(
         back_populates="order", order_by="SpecialRequest.id"
     )
     communications: Mapped[list["Communication"]] = relationship(order_by="Communication.id")
     shipments: Mapped[list["Shipment"]] = relationship(order_by="Shipment.id")
+    flags: Mapped[list["VerificationFlag"]] = relationship(order_by="VerificationFlag.id", cascade="all, delete-orphan")
+    inbound_emails: Mapped[list["InboundEmail"]] = relationship(order_by="InboundEmail.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -96,6 +100,12 @@ class Order(db.Model):
     @property
     def status_tone(self) -> str:
         return STATUS_TONES[self.status]
+
+    @property
+    def is_late(self) -> bool:
+        """Past its promised date and not yet out of the building."""
+        return bool(self.promised_date and self.promised_date < business_today()
+                    and self.status in ("confirmed", "picking", "packed", "ready_for_pickup"))
 
     @property
     def total(self) -> Decimal:
@@ -121,7 +131,9 @@ class OrderLine(db.Model):
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    list_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # the price before any override
     price_override_reason: Mapped[str] = mapped_column(String(200), default="")
+    price_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     qty_reserved: Mapped[int] = mapped_column(default=0)
     qty_picked: Mapped[int] = mapped_column(default=0)
     qty_shipped: Mapped[int] = mapped_column(default=0)
@@ -170,9 +182,18 @@ class SpecialRequest(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
+    not_promised: Mapped[bool] = mapped_column(default=False)  # customer accepted it may not happen
+    done_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     order: Mapped[Order] = relationship(back_populates="special_requests")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def undecided(self) -> bool:
+        """Still blocks confirmation: nobody decided and the customer did not accept "not promised"."""
+        return self.status == "pending" and not self.not_promised
 
 
 class Communication(db.Model):
@@ -252,3 +273,35 @@ Order.list_line_count = column_property(
     .scalar_subquery(),
     deferred=True,
 )
+
+
+class VerificationFlag(db.Model):
+    """Something about a draft that a rep must look at and acknowledge before submitting."""
+
+    __tablename__ = "verification_flags"
+    __table_args__ = (UniqueConstraint("order_id", "key", name="uq_verification_flags_order_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))  # kind plus what it is about, e.g. new_product:SKU-0001
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(String(300))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by = relationship("User")
+
+
+class InboundEmail(db.Model):
+    """An order email as received, kept with the draft it became (or waiting for a customer)."""
+
+    __tablename__ = "inbound_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    from_address: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    problems: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -9,11 +9,15 @@ from sqlalchemy.orm import contains_eager, undefer
 from app.customers.models import Customer
 from app.extensions import db
 from app.orders.models import Order, OrderLine
+from app.timeutil import business_today
 
 
 @dataclass(frozen=True)
 class Queue:
-    """A named list of orders on a dashboard: a filter and a sort order."""
+    """A named list of orders on a dashboard: a filter and a sort order.
+
+    A filter that depends on the day (like `late`) is given as a function, called per request.
+    """
 
     key: str
     label: str
@@ -40,12 +44,17 @@ def order_page(queue: Queue, q: str = "", page: int = 1):
         select(Order)
         .join(Customer, Order.customer_id == Customer.id)
         .options(contains_eager(Order.customer), undefer(Order.list_total), undefer(Order.list_line_count))
-        .where(*queue.where)
+        .where(*(clause() if callable(clause) else clause for clause in queue.where))
         .order_by(*queue.order_by, Order.id.desc())
     )
     if q.strip():
         stmt = stmt.where(search_filter(q))
     return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def late():
+    """Promised for a day that has passed (in the business's time zone)."""
+    return Order.promised_date < business_today()
 
 
 def has_backorder():

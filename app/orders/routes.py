@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -8,7 +8,10 @@ from app.catalog.services import StockError
 from app.events.models import Event
 from app.extensions import db
 from app.orders import lifecycle, services
+from app.orders.forms import DecisionForm, request_form
 from app.orders.lifecycle import TransitionError
+from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
+from app.web import safe_next
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -28,10 +31,11 @@ def _check_version(order) -> bool:
 
 def _run(order, action, *args, **kwargs):
     """Run a change on the order, commit, and tell the user how it went."""
+    back = redirect(safe_next(request.form.get("next")) or url_for("orders.detail", ref=order.ref))
     if not _check_version(order):
         flash(f"{order.ref} was changed by someone else while you were looking at it. "
               "Here is the current order; check it and try again.", "error")
-        return redirect(url_for("orders.detail", ref=order.ref))
+        return back
     try:
         action(order, *args, **kwargs)
         db.session.commit()
@@ -43,7 +47,7 @@ def _run(order, action, *args, **kwargs):
         flash(f"{order.ref} was changed by someone else at the same moment; nothing was saved. Try again.", "error")
     else:
         flash(f"{order.ref}: done.", "success")
-    return redirect(url_for("orders.detail", ref=order.ref))
+    return back
 
 
 @bp.get("/")
@@ -66,15 +70,41 @@ def detail(ref):
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
     return render_template("orders/detail.html", order=order, events=events,
-                           actions=lifecycle.available(order, current_user))
+                           actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
+                           **request_panel())
+
+
+def request_panel(back_to: str | None = None) -> dict:
+    """What templates/orders/_requests.html needs, wherever it is shown."""
+    return {"request_form": request_form(), "decision_form": DecisionForm(), "request_labels": REQUEST_STATUS_LABELS,
+            "request_tones": REQUEST_STATUS_TONES, "kind_label": kind_label, "back_to": back_to}
+
+
+def _on_page(transition, order) -> bool:
+    """Submitting goes through review; cancelling a confirmed order is an amendment."""
+    return transition.name != "submit" and not (transition.name == "cancel" and order.status != "draft")
 
 
 @bp.post("/<ref>/transition/<name>")
 @role_required(*ORDER_VIEWERS)
 def transition(ref, name):
     order = get_order(ref)
+    if name == "submit":  # drafts are submitted from the review step, which runs every check
+        return redirect(url_for("sales.review_order", ref=order.ref))
+    if name == "cancel" and order.status != "draft":  # the customer's cancellation is recorded as an amendment
+        return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)
+
+
+@bp.get("/<ref>/emails/<int:email_id>.eml")
+@role_required("sales", "manager")
+def inbound_email(ref, email_id):
+    """The original order email, as received (downloaded, never rendered)."""
+    order = get_order(ref)
+    message = next((m for m in order.inbound_emails if m.id == email_id), None) or abort(404)
+    return Response(message.raw, mimetype="message/rfc822",
+                    headers={"Content-Disposition": f'attachment; filename="{order.ref}-email-{message.id}.eml"'})
 
 
 @bp.post("/<ref>/hold")
@@ -127,3 +157,6 @@ def packing_slip_pdf(ref):
             .order_by(Document.revision.desc()).limit(1)
         ).scalar_one_or_none() or abort(404)
     return pdf_response(document)
+
+
+from app.orders import change_routes  # noqa: E402,F401  (request and amendment views on this blueprint)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
@@ -21,11 +22,12 @@ class OrderError(Exception):
 def find_order(ref: str) -> Order | None:
     """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
     ref = (ref or "").strip().upper()
+    stmt = select(Order).options(selectinload(Order.lines).joinedload(OrderLine.product))
     if ref.startswith("DRAFT-") and ref[6:].isdigit():
         return db.session.execute(
-            select(Order).where(Order.id == int(ref[6:]), Order.number.is_(None))
+            stmt.where(Order.id == int(ref[6:]), Order.number.is_(None))
         ).scalar_one_or_none()
-    return db.session.execute(select(Order).where(Order.number == ref)).scalar_one_or_none()
+    return db.session.execute(stmt.where(Order.number == ref)).scalar_one_or_none()
 
 
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
@@ -49,7 +51,7 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
         raise OrderError("Quantity must be at least 1.")
     line = OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
-        unit_price=product.unit_price if unit_price is None else unit_price,
+        unit_price=product.unit_price if unit_price is None else unit_price, list_price=product.unit_price,
         position=len(order.lines) + 1,
     )
     order.lines.append(line)
@@ -81,7 +83,8 @@ def _reserve_lines(order: Order) -> None:
     """Reserve what stock allows for each line; the rest of the line is backordered."""
     for line in order.lines:
         wanted = line.quantity - line.qty_reserved - line.qty_shipped
-        line.qty_reserved += stock.reserve_up_to(line.product_id, wanted)
+        in_full = wanted > 0 and stock.reserve_stock(line.product_id, wanted)
+        line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
         line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
 
 
@@ -92,6 +95,10 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
         raise OrderError("An order needs at least one line before it can be submitted.")
     if order.method == "delivery" and not order.address.strip():
         raise OrderError("A delivery order needs a delivery address.")
+    waiting = [r.text for r in order.special_requests if r.undecided]
+    if waiting:
+        raise OrderError("Special requests are not decided yet: " + "; ".join(waiting)
+                         + ". Wait for the owning team, remove them, or record that the customer accepts them as not promised.")
     order.number = next_order_number(business_today().year)
     _reserve_lines(order)
     order.revision = 1

@@ -26,3 +26,6 @@ QUEUES = {
 @bp.route("/")
 def index():
     return render_queue(QUEUES, "sales/index.html")
+
+
+from app.sales import customers, email, entry  # noqa: E402,F401  (views on this blueprint)

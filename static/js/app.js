@@ -80,6 +80,50 @@
     }
   });
 
+  // Comboboxes: an input with data-combobox="<results>"; ↓/↑ move through the options,
+  // Enter picks the highlighted one (or the only one), Escape closes the list.
+  function options(box) {
+    return box ? Array.prototype.slice.call(box.querySelectorAll("[role=option]")) : [];
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target.closest && event.target.closest("[data-combobox]");
+    if (!input) return;
+    var box = document.querySelector(input.getAttribute("data-combobox"));
+    var list = options(box);
+    var active = list.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && list.length) {
+      event.preventDefault();
+      var next = event.key === "ArrowDown" ? Math.min(active + 1, list.length - 1) : Math.max(active - 1, 0);
+      list.forEach(function (o, i) { o.setAttribute("aria-selected", i === next ? "true" : "false"); });
+      list[next].scrollIntoView({ block: "nearest" });
+    } else if (event.key === "Enter" && list.length && (active >= 0 || list.length === 1)) {
+      event.preventDefault();
+      list[Math.max(active, 0)].click();
+    } else if (event.key === "Escape" && box) {
+      box.innerHTML = "";
+    }
+  });
+
+  // A picked product fills its input and moves on to the quantity.
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest("[data-pick-value]");
+    if (!option) return;
+    var into = document.querySelector(option.getAttribute("data-pick-into"));
+    var next = document.querySelector(option.getAttribute("data-pick-next"));
+    into.value = option.getAttribute("data-pick-value");
+    option.parentNode.innerHTML = "";
+    if (next) { next.focus(); next.select(); }
+  });
+
+  // Alt+R: review the draft being entered.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey && (event.key === "r" || event.key === "R")) {
+      var link = document.querySelector('[data-shortcut-key="Alt+r"]');
+      if (link) { event.preventDefault(); link.click(); }
+    }
+  });
+
   // Forms that change something hard to undo ask first.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

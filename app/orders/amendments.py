@@ -1,0 +1,178 @@
+"""Amendments: a change the customer asked for through an approved channel, verified with
+them, applied as a new revision with a readable diff, reservations adjusted in the same
+transaction, and re-confirmed."""
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from app.catalog import services as stock
+from app.catalog.pricing import price_for
+from app.events.services import record_event
+from app.extensions import db
+from app.orders.models import Order, OrderLine, Revision
+from app.orders.services import OrderError, cancel_order, order_snapshot
+from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
+from app.timeutil import utcnow
+
+AMENDABLE = ("confirmed",)
+HEADER_LABELS = {"address": "Delivery address", "method": "Fulfilment", "requested_date": "Requested date",
+                 "instructions": "Instructions", "customer_reference": "Customer reference",
+                 "promised_date": "Promised date"}
+
+
+@dataclass
+class Amendment:
+    """What the customer asked to change. Quantities by line id (0 removes the line)."""
+
+    channel: str
+    requested_by: str
+    verified_how: str
+    quantities: dict[int, int] = field(default_factory=dict)
+    additions: list[tuple] = field(default_factory=list)  # (Product, quantity)
+    header: dict = field(default_factory=dict)
+    cancel: bool = False
+    cancel_reason: str = ""
+
+
+def approved_channels() -> list[str]:
+    return [c.strip() for c in current_app.config["AMENDMENT_CHANNELS"].split(",") if c.strip()]
+
+
+def check_amendable(order: Order, actor) -> None:
+    """Refuse an amendment the order cannot take now, saying what to do instead."""
+    if not actor.has_role("sales", "manager"):
+        raise OrderError("Amending an order needs the sales or manager role.")
+    if order.status == "picking":
+        raise OrderError(f"{order.ref} is being picked. Ask fulfillment to release the pick, "
+                         "then amend it once it is back to Confirmed.")
+    if order.status not in AMENDABLE:
+        raise OrderError(f"{order.ref} is {order.status_label.lower()}; what has been packed or dispatched cannot be amended.")
+
+
+def ask_pick_release(order: Order, actor, change: str) -> None:
+    """Tell fulfillment that sales must amend an order they are picking (an alert until acknowledged)."""
+    if order.status != "picking":
+        raise OrderError(f"{order.ref} is not being picked; amend it directly.")
+    if not change.strip():
+        raise OrderError("Say what the customer wants to change, so fulfillment knows why.")
+    record_event("order.amended_in_picking", f"Amendment waiting: {change.strip()[:200]} — release the pick so sales can amend",
+                 order=order, actor=actor, after={"change": change.strip()[:200]})
+
+
+def _validate(amendment: Amendment) -> None:
+    if amendment.channel not in approved_channels():
+        raise OrderError("Amendments are only taken by " + ", ".join(CHANNEL_LABELS.get(c, c) for c in approved_channels()) + ".")
+    if not amendment.requested_by.strip():
+        raise OrderError("Say who at the customer asked for the change.")
+    if not amendment.verified_how.strip():
+        raise OrderError("Say how the change was verified with the customer (e.g. read back on the phone).")
+
+
+def _change_quantity(order: Order, line: OrderLine, quantity: int) -> None:
+    if quantity < line.qty_shipped:
+        raise OrderError(f"{line.sku}: {line.qty_shipped} already shipped; the quantity cannot go below that.")
+    if quantity == 0:
+        stock.release_stock(line.product_id, line.qty_reserved)
+        order.lines.remove(line)
+        return
+    open_before = line.quantity - line.qty_shipped
+    open_after = quantity - line.qty_shipped
+    if open_after < line.qty_reserved:  # fewer wanted: free stock at once
+        stock.release_stock(line.product_id, line.qty_reserved - open_after)
+        line.qty_reserved = open_after
+    elif open_after > open_before:
+        line.qty_reserved += stock.reserve_up_to(line.product_id, open_after - line.qty_reserved)
+    line.quantity = quantity
+    line.qty_backordered = quantity - line.qty_shipped - line.qty_reserved
+    if not line.price_override_reason:
+        line.unit_price = price_for(order.customer_id, line.product, quantity).unit_price
+
+
+def _add(order: Order, product, quantity: int) -> None:
+    existing = next((x for x in order.lines if x.product_id == product.id), None)
+    if existing is not None:
+        _change_quantity(order, existing, existing.quantity + quantity)
+        return
+    reserved = stock.reserve_up_to(product.id, quantity)
+    order.lines.append(OrderLine(
+        product=product, sku=product.sku, description=product.name, quantity=quantity,
+        unit_price=price_for(order.customer_id, product, quantity).unit_price, list_price=product.unit_price,
+        qty_reserved=reserved, qty_backordered=quantity - reserved,
+        position=max((x.position for x in order.lines), default=0) + 1))
+
+
+def diff_snapshots(before: dict, after: dict) -> list[dict]:
+    """What changed between two revisions, as lines a customer can read."""
+    changes = []
+    old = {line["sku"]: line for line in before.get("lines", [])}
+    new = {line["sku"]: line for line in after.get("lines", [])}
+    for sku, line in new.items():
+        if sku not in old:
+            changes.append({"what": "line", "sku": sku, "before": 0, "after": line["quantity"],
+                            "text": f"Added {sku} {line['description']} × {line['quantity']}"})
+        elif old[sku]["quantity"] != line["quantity"]:
+            changes.append({"what": "line", "sku": sku, "before": old[sku]["quantity"], "after": line["quantity"],
+                            "text": f"{sku} {line['description']}: quantity {old[sku]['quantity']} → {line['quantity']}"})
+    for sku, line in old.items():
+        if sku not in new:
+            changes.append({"what": "line", "sku": sku, "before": line["quantity"], "after": 0,
+                            "text": f"Removed {sku} {line['description']} (was × {line['quantity']})"})
+    for name, label in HEADER_LABELS.items():
+        if before.get(name) != after.get(name):
+            shown = {k: METHOD_LABELS.get(v, v) if name == "method" else (v or "—")
+                     for k, v in (("before", before.get(name)), ("after", after.get(name)))}
+            changes.append({"what": name, "before": before.get(name), "after": after.get(name),
+                            "text": f"{label}: {shown['before']} → {shown['after']}"})
+    if before.get("status") != after.get("status") and after.get("status") == "cancelled":
+        changes.append({"what": "status", "before": before.get("status"), "after": "cancelled", "text": "Order cancelled"})
+    return changes
+
+
+def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
+    """Apply the change as revision N+1 with its diff; reservations follow in this transaction."""
+    check_amendable(order, actor)
+    _validate(amendment)
+    before = order_snapshot(order) | {"status": order.status}
+    if amendment.cancel:
+        cancel_order(order, actor, amendment.cancel_reason or f"asked by {amendment.requested_by}")
+    else:
+        _apply(order, amendment)
+    db.session.flush()
+    after = order_snapshot(order) | {"status": order.status}
+    changes = diff_snapshots(before, after)
+    if not changes:
+        raise OrderError("Nothing was changed; the order stays as it is.")
+    order.revision += 1
+    revision = Revision(order_id=order.id, number=order.revision, channel=amendment.channel,
+                        requested_by=amendment.requested_by.strip()[:120], verified_how=amendment.verified_how.strip()[:200],
+                        snapshot=after, diff=changes, created_by_id=actor.id)
+    db.session.add(revision)
+    order.updated_at = utcnow()
+    record_event("order.amended", f"Revision {order.revision} ({CHANNEL_LABELS[amendment.channel]}, asked by "
+                 f"{revision.requested_by}): " + "; ".join(c["text"] for c in changes),
+                 order=order, actor=actor, before={"revision": order.revision - 1}, after={"revision": order.revision})
+    db.session.flush()
+    return revision
+
+
+def _apply(order: Order, amendment: Amendment) -> None:
+    lines = {line.id: line for line in order.lines}
+    for line_id, quantity in amendment.quantities.items():
+        if line_id not in lines:
+            raise OrderError("A line of the form is no longer on the order; reload and try again.")
+        if quantity < 0 or quantity > 100_000:
+            raise OrderError("Quantities must be from 0 (remove) to 100,000.")
+        if quantity != lines[line_id].quantity:
+            _change_quantity(order, lines[line_id], quantity)
+    for product, quantity in amendment.additions:
+        if quantity < 1 or quantity > 100_000:
+            raise OrderError(f"{product.sku}: quantity must be from 1 to 100,000.")
+        _add(order, product, quantity)
+    for name, value in amendment.header.items():
+        setattr(order, name, value)
+    if order.method == "delivery" and not (order.address or "").strip():
+        raise OrderError("A delivery order needs a delivery address.")
+    if not order.lines:
+        raise OrderError("Removing every line is a cancellation: tick “Cancel the order” instead.")
+

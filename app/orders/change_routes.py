@@ -1,0 +1,159 @@
+"""Special requests and amendments on an order page."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.auth.access import role_required
+from app.catalog.lookup import product_by_sku
+from app.events.models import Event
+from app.extensions import db
+from app.orders import amendments, requests
+from app.orders.forms import AmendForm, DecisionForm, request_form
+from app.orders.routes import REFUSALS, _run, bp, get_order
+from app.orders.services import OrderError
+from app.orders.states import CHANNEL_LABELS
+
+ADD_ROWS = 4
+
+
+@bp.post("/<ref>/requests")
+@role_required("sales", "manager")
+def add_request(ref):
+    order = get_order(ref)
+    form = request_form()
+    if not form.validate():
+        flash("Special request not added: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
+    return _run(order, requests.add_request, form.kind.data, form.text.data, current_user, form.due_date.data)
+
+
+@bp.post("/<ref>/requests/<int:request_id>/decide")
+@role_required("inventory", "fulfillment", "manager")
+def decide_request(ref, request_id):
+    order = get_order(ref)
+    form = DecisionForm()
+    if not form.validate():
+        flash("Choose Approve or Reject.", "error")
+        return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
+    return _run(order, requests.decide_request, request_id, form.decision.data == "approve", form.note.data or "", current_user)
+
+
+@bp.post("/<ref>/requests/<int:request_id>/done")
+@role_required("inventory", "fulfillment", "manager")
+def complete_request(ref, request_id):
+    return _run(get_order(ref), requests.complete_request, request_id, current_user)
+
+
+@bp.post("/<ref>/requests/<int:request_id>/withdraw")
+@role_required("sales", "manager")
+def withdraw_request(ref, request_id):
+    return _run(get_order(ref), requests.withdraw_request, request_id, current_user)
+
+
+@bp.post("/<ref>/requests/<int:request_id>/not-promised")
+@role_required("sales", "manager")
+def not_promised(ref, request_id):
+    return _run(get_order(ref), requests.accept_not_promised, request_id, current_user)
+
+
+# --- amendments ---------------------------------------------------------------------------
+
+def amend_form(order) -> AmendForm:
+    form = AmendForm(obj=order if request.method == "GET" else None)
+    form.channel.choices = [("", "Choose…")] + [(c, CHANNEL_LABELS.get(c, c)) for c in amendments.approved_channels()]
+    return form
+
+
+def _quantities(order, errors) -> dict[int, int]:
+    quantities = {}
+    for line in order.lines:
+        raw = request.form.get(f"qty-{line.id}", str(line.quantity)).strip()
+        if not raw.isdigit() or int(raw) > 100_000:
+            errors[f"qty-{line.id}"] = "Enter a whole number from 0 (remove) to 100,000."
+        else:
+            quantities[line.id] = int(raw)
+    return quantities
+
+
+def _additions(errors) -> list:
+    additions = []
+    for row in range(ADD_ROWS):
+        sku = request.form.get(f"add_sku-{row}", "").strip()
+        raw = request.form.get(f"add_qty-{row}", "").strip()
+        if not sku and not raw:
+            continue
+        product = product_by_sku(sku) if sku else None
+        if product is None:
+            errors[f"add_sku-{row}"] = f"No product with the SKU “{sku}”." if sku else "Enter the SKU."
+        elif not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+            errors[f"add_qty-{row}"] = "Enter a quantity from 1 to 100,000."
+        else:
+            additions.append((product, int(raw)))
+    return additions
+
+
+def _last_event_id(order) -> int:
+    return db.session.execute(select(func.max(Event.id)).where(Event.order_id == order.id)).scalar() or 0
+
+
+def _render_amend(order, form, errors=None, conflict=None, status=200):
+    return render_template("orders/amend.html", order=order, form=form, errors=errors or {},
+                           add_rows=ADD_ROWS, seen_event=_last_event_id(order), conflict=conflict), status
+
+
+@bp.route("/<ref>/amend", methods=["GET", "POST"])
+@role_required("sales", "manager")
+def amend(ref):
+    order = get_order(ref)
+    form = amend_form(order)
+    if request.method == "GET":
+        try:
+            amendments.check_amendable(order, current_user)
+        except OrderError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("orders.detail", ref=order.ref))
+        return _render_amend(order, form)
+    if request.form.get("version", type=int) != order.version:
+        seen = request.form.get("seen_event", 0, type=int)
+        changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > seen)
+                                     .order_by(Event.id)).scalars().all()
+        return _render_amend(order, form, conflict=changes, status=409)
+    errors = {}
+    form_ok = form.validate()
+    if form.cancel.data:
+        change = amendments.Amendment(form.channel.data, form.requested_by.data or "", form.verified_how.data or "",
+                                      cancel=True, cancel_reason=form.cancel_reason.data or "")
+    else:
+        quantities, additions = _quantities(order, errors), _additions(errors)
+        header = {"method": form.method.data, "address": (form.address.data or "").strip(),
+                  "requested_date": form.requested_date.data, "instructions": (form.instructions.data or "").strip()}
+        change = amendments.Amendment(form.channel.data, form.requested_by.data or "", form.verified_how.data or "",
+                                      quantities=quantities, additions=additions, header=header)
+    if not form_ok or errors:
+        return _render_amend(order, form, errors, status=422)
+    try:
+        revision = amendments.amend_order(order, change, current_user)
+        db.session.commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        order = get_order(ref)
+        form.form_errors.append(str(exc))
+        return _render_amend(order, form, errors, status=422)
+    flash(f"{order.ref} amended: revision {revision.number}. " + "; ".join(c["text"] for c in revision.diff), "success")
+    return redirect(url_for("orders.detail", ref=order.ref))
+
+
+@bp.post("/<ref>/ask-release")
+@role_required("sales", "manager")
+def ask_release(ref):
+    order = get_order(ref)
+    try:
+        amendments.ask_pick_release(order, current_user, request.form.get("change", ""))
+        db.session.commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")
+    return redirect(url_for("orders.detail", ref=order.ref))

@@ -1,0 +1,127 @@
+"""Special requests: a record each, owned by the team that can meet it, decided with a note."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from app.events.services import record_event
+from app.extensions import db
+from app.orders.models import Order, SpecialRequest
+from app.orders.services import OrderError
+from app.orders.states import CLOSED_STATUSES, TEAMS
+from app.timeutil import utcnow
+
+REQUEST_STATUS_LABELS = {"pending": "Pending", "approved": "Approved", "rejected": "Rejected", "done": "Done"}
+REQUEST_STATUS_TONES = {"pending": "active", "approved": "info", "rejected": "muted", "done": "done"}
+
+
+@dataclass(frozen=True)
+class RequestType:
+    kind: str
+    label: str
+    team: str
+
+
+def request_types() -> dict[str, RequestType]:
+    """The configured kinds of special request (SPECIAL_REQUEST_TYPES: kind=Label=team;...)."""
+    types = {}
+    for item in current_app.config["SPECIAL_REQUEST_TYPES"].split(";"):
+        kind, label, team = (part.strip() for part in item.split("="))
+        if team not in TEAMS:
+            raise ValueError(f"SPECIAL_REQUEST_TYPES: team of {kind!r} must be one of {TEAMS}")
+        types[kind] = RequestType(kind, label, team)
+    return types
+
+
+def kind_label(kind: str) -> str:
+    found = request_types().get(kind)
+    return found.label if found else kind.replace("_", " ").capitalize()
+
+
+def _get(order: Order, request_id: int) -> SpecialRequest:
+    found = next((r for r in order.special_requests if r.id == request_id), None)
+    if found is None:
+        raise OrderError("That special request is not on this order any more.")
+    return found
+
+
+def add_request(order: Order, kind: str, text: str, actor, due_date: date | None = None) -> SpecialRequest:
+    """Record what the customer asked for; the team that owns the kind must decide it."""
+    if order.status in CLOSED_STATUSES:
+        raise OrderError(f"{order.ref} is {order.status_label.lower()}; no more requests can be added.")
+    kind_type = request_types().get(kind)
+    if kind_type is None:
+        raise OrderError("Choose the kind of request.")
+    if not text.strip():
+        raise OrderError("Describe what the customer asked for.")
+    if due_date and due_date < utcnow().date():
+        raise OrderError("The due date is in the past.")
+    request = SpecialRequest(order=order, kind=kind, text=text.strip()[:2000], owner_team=kind_type.team,
+                             due_date=due_date, created_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    record_event("order.special_request_added", f"Special request ({kind_type.label}, {kind_type.team}): {request.text}",
+                 order=order, actor=actor, after={"request": request.id, "kind": kind, "team": kind_type.team})
+    return request
+
+
+def _may_decide(request: SpecialRequest, actor) -> None:
+    if not actor.has_role(request.owner_team, "manager"):
+        raise OrderError(f"This request belongs to {request.owner_team}; they (or a manager) decide it.")
+
+
+def decide_request(order: Order, request_id: int, approve: bool, note: str, actor) -> SpecialRequest:
+    """The owning team approves or rejects a pending request, with a note for sales."""
+    request = _get(order, request_id)
+    _may_decide(request, actor)
+    if request.status != "pending":
+        raise OrderError(f"This request is already {request.status}.")
+    if not approve and not note.strip():
+        raise OrderError("Say why the request cannot be met, so sales can tell the customer.")
+    request.status = "approved" if approve else "rejected"
+    request.decision_note, request.decided_by_id, request.decided_at = note.strip()[:2000], actor.id, utcnow()
+    record_event("order.special_request_decided",
+                 f"{kind_label(request.kind)} {request.status} by {actor.display_name}" + (f": {request.decision_note}" if request.decision_note else ""),
+                 order=order, actor=actor, before={"status": "pending"},
+                 after={"request": request.id, "status": request.status})
+    return request
+
+
+def complete_request(order: Order, request_id: int, actor) -> SpecialRequest:
+    """Mark an approved request as carried out."""
+    request = _get(order, request_id)
+    _may_decide(request, actor)
+    if request.status != "approved":
+        raise OrderError("Only an approved request can be marked done.")
+    request.status, request.done_at = "done", utcnow()
+    record_event("order.special_request_done", f"{kind_label(request.kind)} done", order=order, actor=actor,
+                 before={"status": "approved"}, after={"request": request.id, "status": "done"})
+    return request
+
+
+def withdraw_request(order: Order, request_id: int, actor) -> None:
+    """Sales removes a pending request the customer no longer wants (kept in the history)."""
+    request = _get(order, request_id)
+    if request.status != "pending":
+        raise OrderError("Only a pending request can be removed; ask the owning team to change a decided one.")
+    order.special_requests.remove(request)
+    db.session.delete(request)
+    record_event("order.special_request_withdrawn", f"Special request removed: {request.text}", order=order,
+                 actor=actor, before={"request": request.id, "kind": request.kind, "text": request.text})
+
+
+def accept_not_promised(order: Order, request_id: int, actor) -> SpecialRequest:
+    """The customer accepts the order without a promise on this request (it stays for the team)."""
+    request = _get(order, request_id)
+    if request.status != "pending":
+        raise OrderError("This request has already been decided.")
+    request.not_promised = True
+    record_event("order.special_request_not_promised",
+                 f"Customer accepted “{request.text}” as not promised", order=order, actor=actor,
+                 after={"request": request.id, "not_promised": True})
+    return request
+
+
+def undecided(order: Order) -> list[SpecialRequest]:
+    return [r for r in order.special_requests if r.undecided]

@@ -1,0 +1,158 @@
+"""Checks against the customer's history that a rep must acknowledge before submitting.
+
+Findings are computed from the draft as it is now; `refresh_flags` keeps one
+VerificationFlag row per finding, so an acknowledgement (who, when) survives edits that
+do not change what the finding is about, and a finding that no longer applies goes away.
+"""
+
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.events.services import record_event
+from app.extensions import db
+from app.orders.models import Order, OrderLine, VerificationFlag
+from app.timeutil import utcnow
+
+KIND_LABELS = {
+    "duplicate": "Possible duplicate",
+    "quantity": "Unusual quantity",
+    "new_address": "New delivery address",
+    "new_product": "First-time product",
+    "shortage": "Not enough stock",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str
+    kind: str
+    message: str
+
+
+@dataclass
+class History:
+    """What the customer has ordered before: recent orders and usual quantities per SKU."""
+
+    recent: list[Order]
+    quantities: dict[str, list[int]]
+    addresses: set[str]
+
+    def usual(self, sku: str) -> int | None:
+        found = self.quantities.get(sku)
+        return int(statistics.median(found)) if found else None
+
+
+def _normal(address: str) -> str:
+    return re.sub(r"[\s,]+", " ", address or "").strip().lower()
+
+
+def customer_history(order: Order, recent_count: int = 5) -> History:
+    """The customer's earlier (not draft, not cancelled) orders, newest first."""
+    earlier = (Order.customer_id == order.customer_id, Order.id != order.id,
+               Order.status.not_in(("draft", "cancelled")))
+    recent = db.session.execute(
+        select(Order).where(*earlier).order_by(Order.created_at.desc()).limit(recent_count)
+    ).scalars().all()
+    quantities: dict[str, list[int]] = {}
+    for sku, quantity in db.session.execute(
+        select(OrderLine.sku, OrderLine.quantity).join(Order).where(*earlier)
+    ).all():
+        quantities.setdefault(sku, []).append(quantity)
+    past_addresses = db.session.execute(select(Order.address).where(*earlier).distinct()).scalars()
+    addresses = {_normal(a) for a in past_addresses} | {_normal(a.text) for a in order.customer.addresses}
+    return History(list(recent), quantities, addresses)
+
+
+def _duplicates(order: Order) -> list[Finding]:
+    """Other recent orders of the customer with the same PO number or mostly the same SKUs."""
+    window = utcnow() - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
+    recent = (Order.customer_id == order.customer_id, Order.id != order.id,
+              Order.status != "cancelled", Order.created_at >= window)
+    skus: dict[int, set[str]] = {}
+    for order_id, sku in db.session.execute(select(OrderLine.order_id, OrderLine.sku).join(Order).where(*recent)):
+        skus.setdefault(order_id, set()).add(sku)
+    mine = {line.sku for line in order.lines}
+    found = []
+    for other in db.session.execute(
+        select(Order.id, Order.number, Order.created_at, Order.customer_reference).where(*recent)
+    ):
+        theirs = skus.get(other.id, set())
+        ref = other.number or f"DRAFT-{other.id}"
+        overlap = len(mine & theirs) / len(mine | theirs) if mine and theirs else 0
+        if order.customer_reference and order.customer_reference == other.customer_reference:
+            found.append(Finding(f"duplicate:{other.id}", "duplicate",
+                                 f"Same customer reference {order.customer_reference} as {ref} ({other.created_at:%d %b})."))
+        elif overlap >= 0.6:
+            found.append(Finding(f"duplicate:{other.id}", "duplicate",
+                                 f"Similar lines to {ref} placed {other.created_at:%d %b}."))
+    return found
+
+
+def _line_findings(order: Order, history: History) -> list[Finding]:
+    found = []
+    for line in order.lines:
+        usual = history.usual(line.sku)
+        if usual is not None and line.quantity > max(3 * usual, usual + 5):
+            found.append(Finding(f"quantity:{line.sku}:{line.quantity}", "quantity",
+                                 f"{line.quantity} × {line.sku} is far above this customer's usual {usual}."))
+        if history.recent and line.sku not in history.quantities:
+            found.append(Finding(f"new_product:{line.sku}", "new_product",
+                                 f"First time this customer orders {line.sku} ({line.description})."))
+        available = line.product.available
+        if line.quantity > available:
+            found.append(Finding(f"shortage:{line.sku}:{line.quantity}", "shortage",
+                                 f"Only {max(available, 0)} of {line.sku} available; {line.quantity - max(available, 0)} short."))
+    return found
+
+
+def findings(order: Order, history: History | None = None) -> list[Finding]:
+    """Everything about the draft worth a second look, in the order a rep reads it."""
+    history = history or customer_history(order)
+    found = _duplicates(order) + _line_findings(order, history)
+    if order.method == "delivery" and order.address.strip() and history.recent \
+            and _normal(order.address) not in history.addresses:
+        found.append(Finding("new_address", "new_address", "The delivery address is new for this customer."))
+    return found
+
+
+def refresh_flags(order: Order, history: History | None = None) -> list[VerificationFlag]:
+    """Bring the order's flag rows in line with its findings; keep acknowledgements."""
+    current = {f.key: f for f in findings(order, history)}
+    for flag in list(order.flags):
+        if flag.key not in current:
+            order.flags.remove(flag)
+    known = {flag.key for flag in order.flags}
+    for key, finding in current.items():
+        if key not in known:
+            order.flags.append(VerificationFlag(key=key, kind=finding.kind, message=finding.message))
+    db.session.flush()
+    return list(order.flags)
+
+
+def acknowledge(order: Order, flag_id: int, actor) -> VerificationFlag:
+    """Record that `actor` has checked this flag with the customer (or decided it is fine)."""
+    flag = next((f for f in order.flags if f.id == flag_id), None)
+    if flag is None:
+        raise LookupError("That check no longer applies; the panel has been refreshed.")
+    if flag.acknowledged_at is None:
+        flag.acknowledged_by_id, flag.acknowledged_at = actor.id, utcnow()
+        record_event("order.flag_acknowledged", f"Checked: {flag.message}", order=order, actor=actor,
+                     after={"flag": flag.key})
+    return flag
+
+
+def acknowledge_all(order: Order, actor) -> int:
+    """Acknowledge every open flag at once (each is still recorded with who and when)."""
+    flags = open_flags(order)
+    for flag in flags:
+        acknowledge(order, flag.id, actor)
+    return len(flags)
+
+
+def open_flags(order: Order) -> list[VerificationFlag]:
+    return [f for f in order.flags if f.acknowledged_at is None]

@@ -1,0 +1,159 @@
+"""Order desk benchmarks (issue 3).
+
+1. Submitting a 10-line order through the web layer (validation, verification checks,
+   numbering, reservation, revision, events): median server time, against a bare Flask +
+   SQLAlchemy endpoint that only inserts the same rows (order, 10 lines, event) in one
+   transaction. Target: ratio <= 3.
+2. The product lookup partial with 50,000 products: median server time. Target <= 20 ms.
+
+Run: .venv/bin/python -m bench.bench_order_entry
+"""
+
+import time
+from decimal import Decimal
+
+from flask import Flask
+from sqlalchemy import create_engine, insert
+
+from app.auth.services import create_user
+from app.catalog import services as stock
+from app.catalog.models import Product
+from app.customers.models import Address, Customer
+from app.database import configure_sqlite
+from app.events.models import Event
+from app.extensions import db
+from app.orders import services as orders
+from app.orders import verification
+from app.orders.models import Order, OrderLine
+from app.timeutil import utcnow
+from bench.common import bench_app, machine, median, server_ms
+
+SUBMITS = 60
+LOOKUPS = 40
+CATALOGUE = 50_000
+WORDS = ["Steel", "Brass", "Nylon", "Compact", "Marine", "Zinc", "valve", "bolt", "hinge", "pump", "sensor", "cable"]
+
+
+def _login(client):
+    response = client.post("/login", data={"username": "bench", "password": "bench-pass"})
+    assert response.status_code == 302, response.status_code
+
+
+def _setup_orders(app):
+    with app.app_context():
+        create_user("bench", "bench-pass", ["sales"])
+        customer = Customer(code="B0001", name="Bench Buyer", email="buyer@example.com")
+        customer.addresses.append(Address(text="1 Bench Street\nLeeds", is_default=True))
+        db.session.add(customer)
+        products = []
+        for i in range(10):
+            product = Product(sku=f"BEN-{i:04d}", name=f"Bench product {i}", unit_price=Decimal("9.99"), bin_location=f"A-{i:02d}")
+            db.session.add(product)
+            db.session.flush()
+            stock.move_stock(product.id, "receipt", 1_000_000, "Bench stock")
+            products.append(product)
+        db.session.commit()
+        return customer.id, [p.id for p in products]
+
+
+def _draft(app, customer_id, product_ids, user_id) -> tuple[str, int]:
+    with app.app_context():
+        from app.auth.models import User
+
+        actor = db.session.get(User, user_id)
+        order = orders.create_draft(db.session.get(Customer, customer_id), channel="phone", actor=actor)
+        for pid in product_ids:
+            orders.add_line(order, db.session.get(Product, pid), 3)
+        db.session.flush()
+        verification.refresh_flags(order)  # the rep has acknowledged the checks (duplicates of the last run)
+        verification.acknowledge_all(order, actor)
+        db.session.commit()
+        return order.ref, order.version
+
+
+def bench_submit() -> tuple[float, float]:
+    app = bench_app("submit")
+    customer_id, product_ids = _setup_orders(app)
+    client = app.test_client()
+    _login(client)
+    times = []
+    for _ in range(SUBMITS):
+        ref, version = _draft(app, customer_id, product_ids, 1)
+        response = client.post(f"/sales/orders/{ref}/submit", data={"version": version})
+        assert response.status_code == 302 and "/orders/SO-" in response.headers["Location"], response.status_code
+        times.append(server_ms(response))
+    return median(times), _bare_insert_median(app.config["SQLALCHEMY_DATABASE_URI"], customer_id, product_ids)
+
+
+def _bare_insert_median(url, customer_id, product_ids) -> float:
+    """The floor: a plain Flask + SQLAlchemy endpoint inserting the same rows, no checks."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
+    bare = Flask("bare")
+    bare.testing = True
+    timings = []
+
+    @bare.post("/orders")
+    def insert_order():
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            order_id = conn.execute(insert(Order.__table__).values(
+                customer_id=customer_id, channel="phone", method="delivery", address="1 Bench Street",
+                instructions="", customer_reference="", status="confirmed", on_hold=False, hold_reason="",
+                revision=1, version=1, number=f"SO-BARE-{len(timings):05d}",
+                created_at=utcnow(), status_changed_at=utcnow(),
+                updated_at=utcnow(),
+            )).inserted_primary_key[0]
+            conn.execute(insert(OrderLine.__table__), [
+                {"order_id": order_id, "position": i, "product_id": pid, "sku": f"BEN-{i:04d}",
+                 "description": "Bench", "quantity": 3, "unit_price": Decimal("9.99"), "price_override_reason": "",
+                 "qty_reserved": 3, "qty_picked": 0, "qty_shipped": 0, "qty_backordered": 0}
+                for i, pid in enumerate(product_ids)])
+            conn.execute(insert(Event.__table__).values(kind="order.submit", summary="bare",
+                                                        order_id=order_id, created_at=utcnow()))
+        timings.append((time.perf_counter() - started) * 1000)
+        return "", 201
+
+    client = bare.test_client()
+    for _ in range(SUBMITS):
+        assert client.post("/orders").status_code == 201
+    return median(timings)
+
+
+def bench_lookup() -> dict[str, float]:
+    app = bench_app("lookup")
+    customer_id, _ = _setup_orders(app)
+    with app.app_context():
+        rows = [{"sku": f"SKU-{i:06d}", "name": f"{WORDS[i % 6]} {WORDS[6 + (i * 7) % 6]} {i}",
+                 "description": "", "unit_price": Decimal("5.00"), "bin_location": "A", "lead_time_days": 7,
+                 "reorder_point": 0, "on_hand": 10, "reserved": 0, "active": True,
+                 "created_at": utcnow()} for i in range(CATALOGUE)]
+        db.session.execute(insert(Product.__table__), rows)
+        db.session.commit()
+    ref, _ = _draft(app, customer_id, [], 1)
+    client = app.test_client()
+    _login(client)
+    results = {}
+    for label, term in (("SKU prefix", "SKU-0421"), ("name word", "marine pump"), ("common word", "valve"),
+                        ("no match", "zzzz")):
+        times = []
+        for _ in range(LOOKUPS):
+            response = client.get(f"/sales/orders/{ref}/products", query_string={"sku": term}, headers={"HX-Request": "true"})
+            assert response.status_code == 200
+            times.append(server_ms(response))
+        results[label] = median(times)
+    return results
+
+
+def main():
+    print(f"Order desk benchmarks on {machine()}")
+    ours, bare = bench_submit()
+    print(f"submit 10-line order via web: median {ours:.1f} ms; bare insert endpoint: median {bare:.1f} ms; "
+          f"ratio {ours / bare:.2f} (target <= 3)")
+    for label, ms in bench_lookup().items():
+        print(f"product lookup, {CATALOGUE:,} products, {label}: median {ms:.1f} ms (target <= 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
