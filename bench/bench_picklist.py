@@ -92,6 +92,9 @@ def run_case(name):
     from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    if os.environ.get("BENCH_SAVE_PDF"):  # a folder: keep the PDF to look at its pages
+        with open(os.path.join(os.environ["BENCH_SAVE_PDF"], f"{name}.pdf"), "wb") as out:
+            out.write(pdf)
     print(json.dumps({"case": name, "best_s": min(times), "median_s": sorted(times)[1], "cpu_s": min(cpu), "pages": pages,
                       "pdf_kb": len(pdf) // 1024, "tracemalloc_peak_mb": peak / 2**20,
                       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
