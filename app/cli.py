@@ -2,7 +2,7 @@
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 
@@ -31,6 +31,7 @@ def create_user_command(username, roles, full_name, email, password):
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Add demo data even though the database holds data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if the database holds data.")
+@with_appcontext  # the `flask` command pushes one itself; other runners (tests, scripts) need this
 def seed_demo_command(force, if_empty):
     """Load demo products, customers, orders in every state and one user per role."""
     from app.demo import DemoDataRefused, has_real_data, seed

@@ -5,6 +5,7 @@ stock, reservations, revisions and the event history are as real as the app make
 """
 
 import random
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -75,14 +76,32 @@ def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7
         raise DemoDataRefused("The database already holds customers or orders; use --force to add demo data anyway.")
     rng = random.Random(rng_seed)
     start = utcnow() - timedelta(days=395)
-    users = _users()
-    with frozen_clock(start):
-        catalogue = _products(rng, products, users["inventory"])
-        people = _customers(rng, customers)
-        _prices(rng, catalogue, people)
-    db.session.commit()
-    made = _orders(rng, catalogue, people, users, order_count, start)
+    with _objects_kept_after_commit():
+        users = _users()
+        with frozen_clock(start):
+            catalogue = _products(rng, products, users["inventory"])
+            people = _customers(rng, customers)
+            _prices(rng, catalogue, people)
+        db.session.commit()
+        made = _orders(rng, catalogue, people, users, order_count, start)
     return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
+
+
+@contextmanager
+def _objects_kept_after_commit():
+    """Keep loaded objects fresh across the seed's periodic commits.
+
+    Nothing the seed writes is changed behind the session's back except stock figures,
+    which the stock services expire themselves; without this every product and customer
+    would be reloaded one query at a time after each commit (about 2,000 queries, a
+    tenth to a fifth of the seed's time).
+    """
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def _users() -> dict[str, User]:

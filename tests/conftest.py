@@ -179,3 +179,31 @@ def login(client, users):
         assert response.status_code == 302, response.get_data(as_text=True)
         return csrf_from(client.get(response.headers["Location"]).get_data(as_text=True))
     return as_role
+
+
+# --- orders in any status (added for the lifecycle, dashboard and browser tests) ----------
+
+LIFECYCLE_PATHS = {
+    "delivery": ["submit", "start_pick", "pack", "dispatch", "deliver"],
+    "pickup": ["submit", "start_pick", "pack", "ready_for_pickup", "collect"],
+}
+STEPS_TO = {"draft": 0, "confirmed": 1, "picking": 2, "packed": 3, "dispatched": 4,
+            "ready_for_pickup": 4, "delivered": 5, "collected": 5}
+
+
+@pytest.fixture
+def order_in(make_order, make_product, users):
+    """A committed order brought to `status` through the real lifecycle (the manager makes
+    the steps). Pickup for ready_for_pickup/collected, delivery otherwise unless `method`."""
+    def make(status, method=None, quantity=3, product=None, customer=None, on_hand=100, promised=None):
+        method = method or ("pickup" if status in ("ready_for_pickup", "collected") else "delivery")
+        product = product or make_product(on_hand=on_hand)
+        order = make_order(lines=[(product, quantity)], method=method, customer=customer)
+        order.promised_date = promised
+        steps = ["submit", "cancel"] if status == "cancelled" else LIFECYCLE_PATHS[method][: STEPS_TO[status]]
+        for step in steps:
+            orders.transition(order, step, users["manager"])
+        db.session.commit()
+        assert order.status == status
+        return order
+    return make

@@ -7,6 +7,7 @@ do the stock and document work around a transition and call `apply` for the chan
 from dataclasses import dataclass
 
 from app.events.services import record_event
+from app.extensions import db
 from app.orders.states import CLOSED_STATUSES, METHODS, STATUS_LABELS
 from app.timeutil import utcnow
 
@@ -132,17 +133,21 @@ def set_hold(order, actor, reason: str):
     if not reason.strip():
         raise TransitionError("Say why the order is held.")
     order.on_hold, order.hold_reason = True, reason.strip()[:200]
-    return record_event("order.hold", f"Put on hold: {order.hold_reason}", order=order, actor=actor,
-                        before={"on_hold": False}, after={"on_hold": True, "reason": order.hold_reason})
+    event = record_event("order.hold", f"Put on hold: {order.hold_reason}", order=order, actor=actor,
+                         before={"on_hold": False}, after={"on_hold": True, "reason": order.hold_reason})
+    db.session.flush()
+    return event
 
 
 def release_hold(order, actor):
     """Release a hold so the order can move again."""
-    if not actor.has_role("sales", "manager"):
+    if actor is not None and not actor.has_role("sales", "manager"):
         raise TransitionError("Releasing a hold needs the sales or manager role.")
     if not order.on_hold:
         raise TransitionError("The order is not on hold.")
     reason = order.hold_reason
     order.on_hold, order.hold_reason = False, ""
-    return record_event("order.release_hold", "Hold released", order=order, actor=actor,
-                        before={"on_hold": True, "reason": reason}, after={"on_hold": False})
+    event = record_event("order.release_hold", "Hold released", order=order, actor=actor,
+                         before={"on_hold": True, "reason": reason}, after={"on_hold": False})
+    db.session.flush()
+    return event

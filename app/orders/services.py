@@ -58,6 +58,11 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
     return line
 
 
+def _cents(amount) -> Decimal:
+    """Money with exactly two decimals, however the amount was typed (12.7 → 12.70)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
 def order_snapshot(order: Order) -> dict:
     """The order as plain values: what a revision keeps and a document prints."""
     return {
@@ -72,7 +77,7 @@ def order_snapshot(order: Order) -> dict:
         "promised_date": order.promised_date.isoformat() if order.promised_date else None,
         "lines": [
             {"sku": line.sku, "description": line.description, "quantity": line.quantity,
-             "unit_price": str(line.unit_price), "backordered": line.qty_backordered}
+             "unit_price": str(_cents(line.unit_price)), "backordered": line.qty_backordered}
             for line in order.lines
         ],
         "total": str(order.total),
@@ -115,6 +120,8 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
 def cancel_order(order: Order, actor, reason: str = "") -> Order:
     """Cancel an order and release every reservation; the record is kept."""
     lifecycle.check(order, "cancel", actor)
+    if order.on_hold:  # a cancelled order is closed: it must not stay held with no way to release it
+        lifecycle.release_hold(order, actor)
     for line in order.lines:
         stock.release_stock(line.product_id, line.qty_reserved)
         line.qty_reserved = 0
