@@ -34,7 +34,7 @@ QUEUES = {
         Queue("to_pick", "Ready to pick",
               (Order.status == "confirmed", Order.on_hold.is_(False), _has_stock_to_pick()),
               (Order.promised_date.asc(), Order.confirmed_at.asc()),
-              "Nothing to pick. Confirmed orders with stock reserved appear here as sales submits them."),
+              "Nothing to pick. Confirmed orders appear here as sales submits them."),
         Queue("in_progress", "Picking & packed", (Order.status.in_(("picking", "packed")),),
               (Order.promised_date.asc(),), "No order is being picked or packed."),
         Queue("pickup", "Awaiting collection", (Order.status == "ready_for_pickup",),

@@ -14,10 +14,10 @@ restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])
 QUEUES = {
     q.key: q
     for q in (
-        Queue("late", "Late", (Order.status.not_in((*CLOSED_STATUSES, "draft", "dispatched")), late),
-              (Order.promised_date.asc(),), "No order is past its promised date."),
         Queue("waiting", "Oldest waiting", (Order.status.not_in(CLOSED_STATUSES),),
               (Order.status_changed_at.asc(),), "Every order is closed."),
+        Queue("late", "Late", (Order.status.not_in((*CLOSED_STATUSES, "draft", "dispatched")), late),
+              (Order.promised_date.asc(),), "No order is past its promised date."),
         Queue("on_hold", "On hold", (Order.on_hold.is_(True), Order.status.not_in(CLOSED_STATUSES)),
               empty="No order is on hold."),
         Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),
