@@ -128,7 +128,8 @@ def _products(rng, count, receiver) -> list[Product]:
             )
             db.session.add(product)
             db.session.flush()
-            stock.move_stock(product.id, "receipt", rng.randint(60, 400), "Opening stock", actor=receiver)
+            opening = rng.randint(2, 8) if i % 12 == 0 else rng.randint(60, 400)  # a few scarce lines
+            stock.move_stock(product.id, "receipt", opening, "Opening stock", actor=receiver)
         catalogue.append(product)
     return catalogue
 

@@ -89,10 +89,11 @@ def _on_page(transition, order) -> bool:
 @role_required(*ORDER_VIEWERS)
 def transition(ref, name):
     order = get_order(ref)
-    if name == "submit":  # drafts are submitted from the review step, which runs every check
-        return redirect(url_for("sales.review_order", ref=order.ref))
-    if name == "cancel" and order.status != "draft":  # the customer's cancellation is recorded as an amendment
-        return redirect(url_for("orders.amend", ref=order.ref))
+    if current_user.has_role("sales", "manager"):
+        if name == "submit":  # drafts are submitted from the review step, which runs every check
+            return redirect(url_for("sales.review_order", ref=order.ref))
+        if name == "cancel" and order.status != "draft":  # a customer's cancellation is an amendment
+            return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
     return _run(order, services.transition, name, current_user, **details)
 

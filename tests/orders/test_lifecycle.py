@@ -374,16 +374,29 @@ def test_legal_transition_post_moves_the_order(client, login, order_in):
 def test_submitting_a_draft_through_the_web_redirects_to_its_new_number(client, login, order_in):
     order = order_in("draft")
     token = login("sales")
+    # The order page's generic transition sends a draft to the review step, which runs every check.
     response = client.post(f"/orders/DRAFT-{order.id}/transition/submit",
+                           data={"csrf_token": token, "version": order.version})
+    assert response.headers["Location"] == f"/sales/orders/DRAFT-{order.id}/review"
+    response = client.post(f"/sales/orders/DRAFT-{order.id}/submit",
                            data={"csrf_token": token, "version": order.version})
     db.session.expire_all()
     number = db.session.get(Order, order.id).number
     assert number and response.headers["Location"] == f"/orders/{number}"
 
 
+def test_cancelling_a_confirmed_order_from_its_page_goes_through_an_amendment(client, login, order_in):
+    order = order_in("confirmed")
+    token = login("sales")
+    response = client.post(f"/orders/{order.number}/transition/cancel",
+                           data={"csrf_token": token, "version": order.version})
+    assert response.headers["Location"] == f"/orders/{order.number}/amend"
+    assert db.session.get(Order, order.id).status == "confirmed"
+
+
 @pytest.mark.parametrize(("url", "role", "data"), [
     ("/transition/start_pick", "fulfillment", {}),
-    ("/transition/cancel", "sales", {"reason": "x"}),
+    ("/transition/start_pick", "manager", {}),
     ("/hold", "sales", {"reason": "Credit check"}),
 ])
 def test_stale_version_gets_the_conflict_message_and_changes_nothing(client, login, order_in, url, role, data):
