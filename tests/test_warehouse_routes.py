@@ -157,3 +157,20 @@ def test_manager_sees_a_warning_when_stock_does_not_reconcile(client, login, mak
     db.session.commit()
     html = client.get("/manager/").get_data(as_text=True)
     assert 'id="stock-warning"' in html and product.sku in html
+
+
+def test_collect_asks_who_collected(client, login, make_product, make_order, users):
+    from app.orders import services
+
+    order = make_order([(make_product(on_hand=2), 2)], submit=True, method="pickup")
+    picking.start_picking(order, users["fulfillment"])
+    picking.scan(order, order.lines[0].sku, 2, users["fulfillment"])
+    picking.finish_pick(order, users["fulfillment"])
+    services.transition(order, "ready_for_pickup", users["fulfillment"])
+    token = login("fulfillment")
+    response = client.post(f"/fulfillment/orders/{order.number}/ship/collect", data={"csrf_token": token, "collected_by": " "})
+    assert response.status_code == 422 and "Enter who collected it." in response.get_data(as_text=True)
+    client.post(f"/fulfillment/orders/{order.number}/ship/collect", data={"csrf_token": token, "collected_by": "Jo Khan"})
+    order = db.session.get(Order, order.id)
+    assert order.status == "collected" and order.shipments[0].collected_by == "Jo Khan"
+    assert stock_mismatches() == []
