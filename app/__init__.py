@@ -31,6 +31,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
             from app.database import configure_sqlite
 
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            from app.database import configure_postgresql
+
+            configure_postgresql(db.engine)
 
     from app import models  # noqa: F401  (register every table)
     from app.web import register_web
@@ -39,6 +43,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+    with app.app_context():
+        from app.live.shortcut import install
+
+        install(app)
     return app
 
 

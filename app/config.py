@@ -30,6 +30,7 @@ class Config:
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1.5"))  # how often live pages poll
     DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "14"))
     PRICE_FLOOR_RATIO = os.environ.get("PRICE_FLOOR_RATIO", "0.80")  # below list x this needs a manager
     # kind=Label=owner team; the owning team decides whether the request can be met.

@@ -3,18 +3,37 @@
 SQLite runs in WAL mode with a busy timeout. Requests that may write (anything but
 GET/HEAD/OPTIONS, and all CLI and service work outside a request) start their
 transaction with BEGIN IMMEDIATE, so two writers queue instead of failing on upgrade
-from a read lock. PostgreSQL needs none of this.
+from a read lock.
+
+PostgreSQL: the same write transactions take the event writers' advisory lock at BEGIN
+(see app/events/services.py): event ids then become visible in id order, which the live
+feed relies on, and since the lock is the first one taken it cannot deadlock with row
+locks. Reads (GET requests) never take it.
 """
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
+
+
+@contextmanager
+def reading_only():
+    """Database work outside a request that only reads: a plain BEGIN, no writer's lock."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def _begin_mode() -> str:
-    if has_request_context() and request.method in READ_METHODS:
+    if _reading.get() or (has_request_context() and request.method in READ_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 
@@ -35,3 +54,13 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql(_begin_mode())
+
+
+def configure_postgresql(engine: Engine) -> None:
+    """Write transactions on PostgreSQL start by taking the event writers' lock."""
+    from app.events.services import serialise_event_writers
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if _begin_mode() == "BEGIN IMMEDIATE":
+            serialise_event_writers(conn)

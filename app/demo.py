@@ -84,6 +84,9 @@ def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7
             _prices(rng, catalogue, people)
         db.session.commit()
         made = _orders(rng, catalogue, people, users, order_count, start)
+        _pick_release_asked(users["sales"])
+        settle_notifications(keep_unread=6)
+        db.session.commit()
     return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
 
 
@@ -102,6 +105,34 @@ def _objects_kept_after_commit():
         yield
     finally:
         session.expire_on_commit = before
+
+
+def _pick_release_asked(seller) -> None:
+    """One order being picked that the customer wants changed: an open alert at fulfillment."""
+    from app.orders.amendments import ask_pick_release
+
+    picking = db.session.execute(select(Order).where(Order.status == "picking", Order.on_hold.is_(False))
+                                 .order_by(Order.id.desc()).limit(1)).scalar_one_or_none()
+    if picking is not None:
+        ask_pick_release(picking, seller, "the customer wants 2 more of the first line")
+
+
+def settle_notifications(keep_unread: int) -> None:
+    """A year of history is not news: leave only each person's newest notifications unread,
+    and only the newest open alert of each team waiting for acknowledgement."""
+    from sqlalchemy import update
+
+    from app.notifications.models import Notification
+
+    now = utcnow()
+    for user_id in db.session.execute(select(Notification.user_id).distinct()).scalars().all():
+        newest = select(Notification.id).where(Notification.user_id == user_id).order_by(Notification.id.desc())
+        keep = db.session.execute(newest.limit(keep_unread)).scalars().all()
+        db.session.execute(update(Notification).where(Notification.user_id == user_id, Notification.id.not_in(keep))
+                           .values(read_at=func.coalesce(Notification.read_at, now)))
+    last_alert = db.session.execute(select(func.max(Notification.event_id)).where(Notification.alert.is_(True))).scalar()
+    db.session.execute(update(Notification).where(Notification.alert.is_(True), Notification.event_id != last_alert)
+                       .values(acknowledged_at=now, read_at=func.coalesce(Notification.read_at, now)))
 
 
 def _users() -> dict[str, User]:

@@ -6,6 +6,7 @@ from app.customers.models import Address, Customer
 from app.documents.models import Document
 from app.events.models import Event
 from app.mail.models import OutboxMessage
+from app.notifications.models import Notification
 from app.orders.models import (
     Communication,
     Escalation,
@@ -23,7 +24,7 @@ from app.orders.waves import PickWave
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "Event",
-    "LoginSession", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
+    "LoginSession", "Notification", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole",
 ]

@@ -4,7 +4,7 @@ from decimal import Decimal
 from time import perf_counter
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -20,12 +20,14 @@ def register_web(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.fulfillment.routes import bp as fulfillment_bp
     from app.inventory.routes import bp as inventory_bp
+    from app.live.routes import bp as live_bp
     from app.main.routes import bp as main_bp
     from app.manager.routes import bp as manager_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.orders.routes import bp as orders_bp
     from app.sales.routes import bp as sales_bp
 
-    for bp in (main_bp, auth_bp, orders_bp):
+    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("admin", admin_bp)):
@@ -107,7 +109,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(when)
     app.add_template_filter(day)
 
+    from app.live.routes import live_interval, live_since
+    from app.notifications.routes import here, my_notifications
+
     app.jinja_env.globals.update(
+        live_since=live_since, live_interval=live_interval, my_notifications=my_notifications, here=here,
         STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
         METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS,
     )
@@ -140,22 +146,44 @@ def _security_headers(response):
     return response
 
 
-def render_list(template: str, partial: str, **context):
-    """Render a page, or only its list partial when htmx asks for it (search, paging)."""
+def render_block(template: str, block: str, **context) -> str:
+    """One named block of a page template, rendered alone (macros it uses are imported inside it)."""
+    current_app.update_template_context(context)
+    page = current_app.jinja_env.get_template(template)
+    return "".join(page.blocks[block](page.new_context(context)))
+
+
+def render_page(template: str, regions: dict | None = None, partial: str | None = None, **context):
+    """Render a page, or only the region htmx asks for (HX-Target = the region's id).
+
+    `regions` maps a region id to a partial template ("x/_y.html") or to the name of a
+    block of `template`; any other htmx target gets `partial` (a list's search and paging).
+    """
     from htmx_flask import make_response
 
     target = request.htmx.target if request.htmx and not request.htmx.boosted else None
-    body = render_template(partial if target else template, **context)
+    region = (regions or {}).get(target) or (partial if target else None)
+    if region is None:
+        body = render_template(template, **context)
+    elif region.endswith(".html"):
+        body = render_template(region, **context)
+    else:
+        body = render_block(template, region, **context)
     response = make_response(body)
     response.vary.add("HX-Request")
     return response
 
 
-def render_queue(queues: dict, template: str, **context):
+def render_list(template: str, partial: str, regions: dict | None = None, **context):
+    """Render a page, or only its list partial when htmx asks for it (search, paging)."""
+    return render_page(template, regions, partial, **context)
+
+
+def render_queue(queues: dict, template: str, regions: dict | None = None, **context):
     """A dashboard page listing one of its order queues, searchable and paged."""
     from app.orders.queries import list_args, order_page
 
     queue, q, page = list_args(queues)
     pagination = order_page(queue, q, page)
-    return render_list(template, "orders/_queue.html", queues=queues, queue=queue, q=q,
+    return render_list(template, "orders/_queue.html", regions, queues=queues, queue=queue, q=q,
                        pagination=pagination, **context)

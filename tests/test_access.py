@@ -14,6 +14,7 @@ from tests.conftest import csrf_from, log_in
 ORDER = "{order}"  # replaced by a real order number in the test
 PUBLIC = "public"
 SALES = ("sales", "manager")
+LIVE = ("sales", "inventory", "fulfillment", "manager")  # pages that follow the live feed
 
 # endpoint: (method, url, roles allowed or PUBLIC, expected status for an allowed role);
 # for a PUBLIC route the status may be a pair: (visitor, logged-in user).
@@ -79,6 +80,14 @@ ROUTES = {
     "fulfillment.finish": ("POST", "/fulfillment/orders/{picking}/finish", ("fulfillment", "manager"), 302),
     "fulfillment.ship": ("GET", "/fulfillment/orders/{packed}/ship", ("fulfillment", "manager"), 200),
     "fulfillment.ship_step": ("POST", "/fulfillment/orders/{packed}/ship/dispatch", ("fulfillment", "manager"), 422),
+    "live.poll": ("GET", "/live/feed?since=0", LIVE, 200),
+    "notifications.index": ("GET", "/notifications/", LIVE, 200),
+    "notifications.menu": ("GET", "/notifications/menu", LIVE, 200),
+    "notifications.alerts": ("GET", "/notifications/alerts", LIVE, 200),
+    "notifications.read_all": ("POST", "/notifications/read-all", LIVE, 302),
+    # someone else's (or no) notification: the role may use the route, the record is not theirs
+    "notifications.read": ("POST", "/notifications/999999/read", LIVE, 404),
+    "notifications.acknowledge": ("POST", "/notifications/999999/acknowledge", LIVE, 404),
 }
 
 

@@ -1,11 +1,39 @@
-"""Writing to the append-only event log."""
+"""Writing to the append-only event log.
+
+The log is also the live feed: dashboards poll "anything after event N?". For that to
+be safe, event ids must become visible in id order. SQLite gives that for free (one
+writer at a time, BEGIN IMMEDIATE). On PostgreSQL a sequence hands out ids at INSERT,
+not at COMMIT, so a transaction that took id 10 and commits after the one that took
+id 11 would be skipped by a reader that already moved past 11. Event writers therefore
+hold one transaction-scoped advisory lock (FEED_LOCK) from before their first event id
+until they commit: ids are then handed out in commit order. Write transactions take the
+same lock at BEGIN (app/database.py), before any row lock, so it cannot deadlock.
+"""
+
+from sqlalchemy import text
 
 from app.events.models import Event
 from app.extensions import db
 
+FEED_LOCK = 7_000_001  # the advisory lock key that serialises event writers on PostgreSQL
+_TAKE_FEED_LOCK = text(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+
+
+def serialise_event_writers(connection) -> None:
+    """On PostgreSQL, wait for (and hold until commit) the event writers' lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_TAKE_FEED_LOCK)
+
 
 def record_event(kind, summary, *, order=None, actor=None, before=None, after=None) -> Event:
-    """Append one event (who, when, what, before/after) to the log and return it."""
+    """Append one event (who, when, what, before/after) to the log and return it.
+
+    The teams that must act on this kind of event are notified in the same transaction
+    (see app/notifications/routing.py for the kinds and who they reach).
+    """
+    from app.notifications.services import notify_teams
+
+    serialise_event_writers(db.session.connection())
     event = Event(
         kind=kind,
         summary=summary[:300],
@@ -15,4 +43,5 @@ def record_event(kind, summary, *, order=None, actor=None, before=None, after=No
         after=after,
     )
     db.session.add(event)
+    notify_teams(event, order=order)
     return event

@@ -60,7 +60,8 @@ def index():
     movements = db.session.execute(
         select(StockMovement).order_by(StockMovement.id.desc()).limit(10)
     ).scalars().all()
-    return render_queue(QUEUES, "inventory/index.html", low_stock=_low_stock(), movements=movements,
+    return render_queue(QUEUES, "inventory/index.html", {"stock-panels": "panels"},
+                        low_stock=_low_stock(), movements=movements,
                         requests=_pending_requests(), backordered=_backordered_products())
 
 

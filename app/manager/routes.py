@@ -42,4 +42,5 @@ def status_counts() -> list[dict]:
 def index():
     from app.catalog.stock import stock_mismatches
 
-    return render_queue(QUEUES, "manager/index.html", counts=status_counts(), stock_mismatches=stock_mismatches())
+    return render_queue(QUEUES, "manager/index.html", {"counts": "summary"}, counts=status_counts(),
+                        stock_mismatches=stock_mismatches())

@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,8 +10,9 @@ from app.extensions import db
 from app.orders import lifecycle, services
 from app.orders.forms import DecisionForm, request_form
 from app.orders.lifecycle import TransitionError
+from app.orders.models import Order
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
-from app.web import safe_next
+from app.web import render_page, safe_next
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -22,6 +23,16 @@ DETAIL_FIELDS = {"cancel": ("reason",), "dispatch": ("carrier", "tracking_number
 def get_order(ref: str):
     """The order named in the URL, or 404; the caller's role is checked by the decorator."""
     return services.find_order(ref) or abort(404)
+
+
+def _numbered_since(ref: str):
+    """The order a DRAFT-<id> address named, if it has been submitted (and numbered) since."""
+    ref = ref.strip().upper()
+    if ref.startswith("DRAFT-") and ref[6:].isdigit():
+        order = db.session.get(Order, int(ref[6:]))
+        if order is not None and order.number:
+            return order
+    return None
 
 
 def _check_version(order) -> bool:
@@ -65,13 +76,16 @@ def jump():
 @bp.get("/<ref>")
 @role_required(*ORDER_VIEWERS)
 def detail(ref):
+    numbered = _numbered_since(ref)
+    if numbered is not None:  # a page (or its live refresh) still naming the draft
+        return redirect(url_for("orders.detail", ref=numbered.ref))
     order = get_order(ref)
     events = db.session.execute(
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
-    return render_template("orders/detail.html", order=order, events=events,
-                           actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
-                           **request_panel())
+    return render_page("orders/detail.html", {"order-live": "order_live"}, order=order, events=events,
+                       actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
+                       **request_panel())
 
 
 def request_panel(back_to: str | None = None) -> dict:

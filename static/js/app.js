@@ -129,4 +129,119 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
+
+  // ---- Live updates ---------------------------------------------------------------
+  // The page polls /live/feed with the lowest cursor of its live regions (the id of the
+  // last event each one has seen). When the feed has moved, the regions whose topic the
+  // new events touch are redrawn whole (outerHTML: never appended, so never duplicated);
+  // the others just take the new cursor. A failed poll or redraw leaves the cursors where
+  // they were, so the next good poll catches up; meanwhile the indicator says the page may
+  // be out of date and when it was last known to be current.
+  function initLive(feed) {
+    var interval = (parseFloat(feed.getAttribute("data-interval")) || 1.5) * 1000;
+    var text = feed.querySelector(".live__text");
+    var lastOk = Date.now();
+    var kept = {};
+
+    function regions() { return Array.prototype.slice.call(document.querySelectorAll("[data-live-topic]")); }
+    function cursor(el) { return parseInt(el.getAttribute("data-live-since"), 10) || 0; }
+    function clock(t) { return new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+    function show(state, message) {
+      feed.setAttribute("data-state", state);
+      document.body.classList.toggle("is-stale", state !== "live");
+      text.textContent = message;
+    }
+    function current() { lastOk = Date.now(); show("live", "Live · " + clock(lastOk)); }
+    function stale(why) { show("stale", why + " · last updated " + clock(lastOk)); }
+    function poll() { htmx.trigger(feed, "live:poll"); }
+
+    function apply(change) {
+      regions().forEach(function (el) {
+        if (cursor(el) === change.head) return;
+        if (change.topics.indexOf(el.getAttribute("data-live-topic")) >= 0) htmx.trigger(el, "live:refresh");
+        else el.setAttribute("data-live-since", change.head);
+      });
+    }
+
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      if (event.detail.elt !== feed) return;
+      var list = regions();
+      var topics = list.map(function (el) { return el.getAttribute("data-live-topic"); });
+      event.detail.parameters.since = list.length ? Math.min.apply(null, list.map(cursor)) : cursor(feed);
+      event.detail.parameters.topics = topics.filter(function (t, i) { return topics.indexOf(t) === i; }).join(",");
+    });
+
+    feed.addEventListener("htmx:afterRequest", function (event) {
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      if (status === 204) current();
+      else if (status === 200) { apply(JSON.parse(event.detail.xhr.responseText)); current(); }
+      else if (status === 401) show("ended", "Logged out: reload the page to log in again");
+      else stale(status ? "Server error, retrying" : "Reconnecting…");
+    });
+    feed.addEventListener("htmx:timeout", function () { stale("Reconnecting…"); });
+    feed.addEventListener("htmx:sendError", function () { stale("Reconnecting…"); });
+
+    // A redraw that fails keeps the region's old cursor: the next poll asks again.
+    ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+      document.body.addEventListener(name, function (event) {
+        var el = event.detail.elt;
+        if (el && el !== feed && el.hasAttribute && el.hasAttribute("data-live-topic")) stale("Could not refresh, retrying");
+      });
+    });
+
+    // Keep what the person was doing across a redraw: typed text, open menus, focus, row cursor.
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var target = event.detail.target;
+      if (target && target.id && !document.body.contains(target)) {  // redrawn while this request ran
+        if (event.detail.requestConfig.elt === target) { event.detail.shouldSwap = false; return; }  // a refresh: newer is shown
+        target = event.detail.target = document.getElementById(target.id) || target;  // a tab or search: show its answer
+      }
+      if (!target || !target.hasAttribute("data-live-topic") || event.detail.requestConfig.elt !== target) return;
+      var state = { values: {}, open: [], focus: null, row: null };
+      target.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (input) {
+        if (input.value !== input.defaultValue) state.values[key(input)] = input.value;
+      });
+      target.querySelectorAll("details").forEach(function (d, i) { if (d.open) state.open.push(i); });
+      state.self = target.matches("details[open]");
+      if (target.contains(document.activeElement) && document.activeElement.name) state.focus = key(document.activeElement);
+      var row = target.querySelector("tr.is-cursor a.ref");
+      if (row) state.row = row.textContent;
+      kept[target.id] = state;
+    });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      Object.keys(kept).forEach(function (id) {
+        var el = document.getElementById(id), state = kept[id];
+        if (!el) return;
+        delete kept[id];
+        el.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (input) {
+          if (state.values[key(input)] !== undefined) input.value = state.values[key(input)];
+          if (state.focus === key(input)) input.focus();
+        });
+        var details = el.querySelectorAll("details");
+        state.open.forEach(function (i) { if (details[i]) details[i].open = true; });
+        if (state.self) el.open = true;
+        if (state.row) el.querySelectorAll("tr a.ref").forEach(function (a) {
+          if (a.textContent === state.row) a.closest("tr").classList.add("is-cursor");
+        });
+      });
+    });
+    function key(input) { return (input.form ? input.form.getAttribute("action") : "") + "#" + input.name; }
+
+    // Asleep, offline or back from another page: say so, and look again as soon as possible.
+    setInterval(function () {
+      if (feed.getAttribute("data-state") === "live" && Date.now() - lastOk > interval * 3 + 2000) {
+        stale("Checking for changes");
+        poll();
+      }
+    }, 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
+    window.addEventListener("online", poll);
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { stale("Checking for changes"); poll(); } });
+    current();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var feed = document.getElementById("live-feed");
+    if (feed && window.htmx) initLive(feed);
+  });
 })();

@@ -95,7 +95,7 @@ def test_wave_pick_short_pick_dispatch_then_backorder_ships(
     reconciles()
 
     # Scan the first order: hinge ×3 (one scan with quantity 3), valve once of two: a short pick.
-    page.click(f"text={first}")
+    page.click(f"main table a:has-text('{first}')")
     page.wait_for_url("**/pick")
     scan = page.locator("#scan-sku")
     assert scan.evaluate("el => el === document.activeElement")
@@ -141,7 +141,7 @@ def test_wave_pick_short_pick_dispatch_then_backorder_ships(
     screenshot(inventory, "warehouse-inventory-dashboard")
     inventory.goto(f"{live_server}/inventory/products?q=valve")
     screenshot(inventory, "warehouse-products")
-    inventory.click("text=SKU-VALVE")
+    inventory.click("#products a:has-text('SKU-VALVE')")
     inventory.fill("#quantity", "5")
     inventory.fill("#reference", "PO-4411")
     inventory.click("#receive")

@@ -1,0 +1,1 @@
+"""The live feed: dashboards follow the event log to know when to redraw their regions."""

@@ -1,0 +1,119 @@
+"""Notifications: the list page, the top-bar menu and alert banner (live regions), mark read, acknowledge."""
+
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.access import role_required
+from app.extensions import db
+from app.live.feed import LIVE_ROLES
+from app.notifications import services
+from app.web import render_page
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+class MyNotifications:
+    """What the top bar shows the current user; each figure is read on first use only."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def unread(self) -> int:
+        return services.unread_count(self.user)
+
+    @cached_property
+    def latest(self):
+        return services.latest(self.user)
+
+    @cached_property
+    def alerts(self):
+        return services.open_alerts(self.user)
+
+
+def my_notifications():
+    """Template helper: the current user's notifications, or None for who has none."""
+    if not current_user.is_authenticated or not current_user.has_role(*LIVE_ROLES):
+        return None
+    if "my_notifications" not in g:
+        g.my_notifications = MyNotifications(current_user)
+    return g.my_notifications
+
+
+def here() -> str:
+    """The local address of the page being shown (for a live refresh: the page it refreshes)."""
+    if request.htmx and request.htmx.current_url:
+        parts = urlsplit(request.htmx.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")
+
+
+def _back(default_endpoint="notifications.index"):
+    """Where a form asked to go back to (a local path only)."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return redirect(target)
+    return redirect(url_for(default_endpoint))
+
+
+def _own(notification_id: int):
+    return services.find_notification(current_user, notification_id) or abort(404)
+
+
+@bp.get("/")
+@role_required(*LIVE_ROLES)
+def index():
+    unread_only = request.args.get("show") == "unread"
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pagination = services.notification_page(current_user, unread_only=unread_only, page=page)
+    return render_page("notifications/index.html", {"notification-list": "notifications/_list.html"},
+                       pagination=pagination, unread_only=unread_only)
+
+
+@bp.get("/menu")
+@role_required(*LIVE_ROLES)
+def menu():
+    """The top-bar menu alone (its live refresh)."""
+    return render_template("notifications/_menu.html")
+
+
+@bp.get("/alerts")
+@role_required(*LIVE_ROLES)
+def alerts():
+    """The alert banner alone (its live refresh)."""
+    return render_template("notifications/_alerts.html")
+
+
+@bp.post("/<int:notification_id>/read")
+@role_required(*LIVE_ROLES)
+def read(notification_id):
+    services.mark_read(_own(notification_id))
+    db.session.commit()
+    return _back()
+
+
+@bp.post("/read-all")
+@role_required(*LIVE_ROLES)
+def read_all():
+    count = services.mark_all_read(current_user)
+    db.session.commit()
+    flash(f"{count} notification{'s' if count != 1 else ''} marked read." if count else "Nothing was unread.", "info")
+    return _back()
+
+
+@bp.post("/<int:notification_id>/acknowledge")
+@role_required(*LIVE_ROLES)
+def acknowledge(notification_id):
+    try:
+        services.acknowledge(_own(notification_id), current_user)
+        db.session.commit()
+    except services.NotificationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Alert acknowledged for the whole team.", "success")
+    return _back()
