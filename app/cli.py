@@ -47,6 +47,23 @@ def seed_demo_command(force, if_empty):
                + ". Log in as sales, inventory, fulfillment, manager or admin with password 'demo'.")
 
 
+stock_cli = AppGroup("stock", help="Stock ledger tools.")
+
+
+@stock_cli.command("check")
+def stock_check_command():
+    """Reconcile stock: on hand = sum of the ledger, reserved = units held by open orders."""
+    from app.catalog.stock import stock_mismatches
+
+    mismatches = stock_mismatches()
+    if not mismatches:
+        click.echo("Stock reconciles: on hand matches the ledger and reserved matches open orders.")
+        return
+    click.echo(f"{len(mismatches)} product(s) do not reconcile:", err=True)
+    for m in mismatches:
+        click.echo(f"  {m['sku']}: on hand {m['on_hand']} vs ledger {m['ledger']}; "
+                   f"reserved {m['reserved']} vs held by open orders {m['held_by_orders']}", err=True)
+    raise SystemExit(1)
 @click.command("intake-email")
 @click.argument("message", type=click.File("rb"))
 def intake_email_command(message):
@@ -68,6 +85,7 @@ def intake_email_command(message):
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(stock_cli)
     app.cli.add_command(intake_email_command)
     from app.mail.cli import outbox_cli
 

@@ -278,6 +278,8 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
     at = created
     request = _maybe_request(rng, order, users, created) if rng.random() < 0.15 else None
     for step in steps:
+        if order.status not in lifecycle.TRANSITIONS[step].sources:
+            break  # shipped in part: the rest waits on a backorder, as it would for real
         at = min(at + timedelta(hours=rng.choice([0.2, 1, 3, 20, 26, 50])), now - timedelta(minutes=5))
         actor = users["sales"] if step == "submit" else users["fulfillment"]
         quiet = confirmations_suppressed() if (now - created).days >= 30 else nullcontext()
@@ -290,7 +292,7 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
                 _amend(rng, order, users, times=rng.choice([1, 1, 2]))
             if step in ("dispatch", "collect") and request is not None and request.status == "approved":
                 requests.complete_request(order, request.id, users[request.owner_team])
-            orders.transition(order, step, actor)
+            orders.transition(order, step, actor, notify_customer=False, **_shipment_details(rng, step))
     if order.status == "confirmed" and rng.random() < 0.25:
         with frozen_clock(min(at + timedelta(hours=2), now - timedelta(minutes=2))):
             if rng.random() < 0.5:
@@ -329,3 +331,12 @@ def _contact_log(rng, users) -> None:
         messages[1].attempts, messages[1].next_attempt_at = 2, utcnow() + timedelta(minutes=50)
         messages[1].last_error = "ConnectionRefusedError: [Errno 111] Connection refused (demo)"
     db.session.commit()
+
+
+def _shipment_details(rng, step) -> dict:
+    if step == "dispatch":
+        return {"carrier": rng.choice(["DPD", "Royal Mail", "Own van"]),
+                "tracking_number": f"TRK{rng.randint(10**8, 10**9 - 1)}"}
+    if step == "collect":
+        return {"collected_by": rng.choice(["Alex Hart", "Jo Khan", "Priya Lee", "Tom Ward"])}
+    return {}

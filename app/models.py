@@ -20,10 +20,11 @@ from app.orders.models import (
     SpecialRequest,
     VerificationFlag,
 )
+from app.orders.waves import PickWave
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "Event",
     "LoginSession", "Notification", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
-    "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
+    "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole",
 ]

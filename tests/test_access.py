@@ -71,6 +71,24 @@ ROUTES = {
     "orders.ask_release": ("POST", f"/orders/{ORDER}/ask-release", SALES, 302),
     "orders.hold": ("POST", f"/orders/{ORDER}/hold", ("sales", "manager"), 302),
     "orders.release_hold": ("POST", f"/orders/{ORDER}/release-hold", ("sales", "manager"), 302),
+    # warehouse (issue 6): {picking} is an order being picked, {packed} one packed, {wave} a pick wave
+    "orders.pick_list_pdf": ("GET", f"/orders/{ORDER}/pick-list.pdf", ("fulfillment", "manager"), 200),
+    "orders.packing_slip_pdf": ("GET", "/orders/{packed}/packing-slip.pdf", ("fulfillment", "manager"), 200),
+    "inventory.products": ("GET", "/inventory/products?q=SKU", ("inventory", "manager"), 200),
+    "inventory.product": ("GET", "/inventory/products/{sku}", ("inventory", "manager"), 200),
+    "inventory.receive": ("POST", "/inventory/products/{sku}/receive", ("inventory", "manager"), 422),
+    "inventory.adjust": ("POST", "/inventory/products/{sku}/adjust", ("inventory", "manager"), 422),
+    "inventory.allocate": ("POST", "/inventory/products/{sku}/allocate", ("inventory", "manager"), 302),
+    "fulfillment.start_wave": ("POST", "/fulfillment/waves", ("fulfillment", "manager"), 302),
+    "fulfillment.start": ("POST", f"/fulfillment/orders/{ORDER}/start", ("fulfillment", "manager"), 302),
+    "fulfillment.wave": ("GET", "/fulfillment/waves/{wave}", ("fulfillment", "manager"), 200),
+    "fulfillment.wave_pick_list": ("GET", "/fulfillment/waves/{wave}/pick-list.pdf", ("fulfillment", "manager"), 200),
+    "fulfillment.pick": ("GET", "/fulfillment/orders/{picking}/pick", ("fulfillment", "manager"), 200),
+    "fulfillment.scan": ("POST", "/fulfillment/orders/{picking}/scan", ("fulfillment", "manager"), 302),
+    "fulfillment.set_picked": ("POST", "/fulfillment/orders/{picking}/lines/{pick_line}", ("fulfillment", "manager"), 302),
+    "fulfillment.finish": ("POST", "/fulfillment/orders/{picking}/finish", ("fulfillment", "manager"), 302),
+    "fulfillment.ship": ("GET", "/fulfillment/orders/{packed}/ship", ("fulfillment", "manager"), 200),
+    "fulfillment.ship_step": ("POST", "/fulfillment/orders/{packed}/ship/dispatch", ("fulfillment", "manager"), 422),
     "live.poll": ("GET", "/live/feed?since=0", LIVE, 200),
     "notifications.index": ("GET", "/notifications/", LIVE, 200),
     "notifications.menu": ("GET", "/notifications/menu", LIVE, 200),
@@ -97,10 +115,19 @@ def target(make_order, users, make_user):
     other = make_user("someone", roles=["sales"])
     email = InboundEmail(order_id=order.id, from_address="a@example.com", subject="PO", raw=b"Subject: PO\n\nx")
     db.session.add(email)
+    from app.orders import picking
+
+    wave = picking.start_wave([make_order(submit=True)], users["fulfillment"])
+    packed = make_order(submit=True)
+    picking.start_picking(packed, users["fulfillment"])
+    picking.scan(packed, packed.lines[0].sku, 1, users["fulfillment"])
+    picking.finish_pick(packed, users["fulfillment"])
     db.session.commit()
     return {"order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id,
-            "message": db.session.execute(select(OutboxMessage.id)).scalar_one()}
+            "message": db.session.execute(select(OutboxMessage.id)).scalar_one(),
+            "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
+            "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}
 
 
 CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]

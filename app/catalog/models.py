@@ -63,6 +63,8 @@ class StockMovement(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     product: Mapped[Product] = relationship()
+    order = relationship("Order")
+    user = relationship("User")
 
 
 class PriceBreak(db.Model):

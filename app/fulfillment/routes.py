@@ -1,17 +1,38 @@
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import exists, select
+from sqlalchemy.orm import contains_eager, selectinload, undefer
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
-from app.orders.models import Order
-from app.orders.queries import Queue
-from app.web import render_queue
+from app.catalog.services import StockError
+from app.customers.models import Customer
+from app.extensions import db
+from app.fulfillment import documents
+from app.fulfillment.documents import pdf_response
+from app.orders import picking
+from app.orders.lifecycle import TransitionError
+from app.orders.models import Order, OrderLine
+from app.orders.pick_list import walk_key
+from app.orders.queries import Queue, list_args, search_filter
+from app.orders.services import OrderError, find_order, transition
+from app.orders.waves import PickWave
+from app.web import render_list
 
 bp = Blueprint("fulfillment", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["fulfillment"])
 
+REFUSALS = (TransitionError, OrderError, StockError)
+
+
+def _has_stock_to_pick():
+    return exists().where(OrderLine.order_id == Order.id, OrderLine.qty_reserved > 0)
+
+
 QUEUES = {
     q.key: q
     for q in (
-        Queue("to_pick", "Ready to pick", (Order.status == "confirmed", Order.on_hold.is_(False)),
+        Queue("to_pick", "Ready to pick",
+              (Order.status == "confirmed", Order.on_hold.is_(False), _has_stock_to_pick()),
               (Order.promised_date.asc(), Order.confirmed_at.asc()),
               "Nothing to pick. Confirmed orders appear here as sales submits them."),
         Queue("in_progress", "Picking & packed", (Order.status.in_(("picking", "packed")),),
@@ -24,6 +45,183 @@ QUEUES = {
 }
 
 
+def _queue_page(queue, q, page):
+    stmt = (
+        select(Order).join(Customer, Order.customer_id == Customer.id)
+        .options(contains_eager(Order.customer), undefer(Order.list_total), undefer(Order.list_line_count),
+                 selectinload(Order.special_requests), selectinload(Order.shipments))
+        .where(*queue.where).order_by(*queue.order_by, Order.id.desc())
+    )
+    if q.strip():
+        stmt = stmt.where(search_filter(q))
+    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
 @bp.route("/")
 def index():
-    return render_queue(QUEUES, "fulfillment/index.html")
+    queue, q, page = list_args(QUEUES)
+    waves = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
+    return render_list("fulfillment/index.html", "fulfillment/_queue.html", queues=QUEUES, queue=queue, q=q,
+                       pagination=_queue_page(queue, q, page), waves=waves)
+
+
+def get_order(ref):
+    return find_order(ref) or abort(404)
+
+
+def _refused(exc, where):
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(where)
+
+
+@bp.post("/waves")
+def start_wave():
+    """Start picking the ticked orders: one order opens its picking screen, several make a wave."""
+    ids = [int(i) for i in request.form.getlist("order") if i.isdigit()]
+    orders = db.session.execute(select(Order).where(Order.id.in_(ids)).order_by(Order.promised_date)).scalars().all()
+    try:
+        if len(orders) == 1:
+            picking.start_picking(orders[0], current_user)
+        else:
+            wave = picking.start_wave(orders, current_user)
+        db.session.commit()
+    except REFUSALS as exc:
+        return _refused(exc, url_for("fulfillment.index"))
+    if len(orders) == 1:
+        return redirect(url_for("fulfillment.pick", ref=orders[0].ref))
+    flash(f"Wave {wave.ref} started with {len(orders)} orders. Print the pick list and walk the summary.", "success")
+    return redirect(url_for("fulfillment.wave", wave_id=wave.id))
+
+
+@bp.post("/orders/<ref>/start")
+def start(ref):
+    order = get_order(ref)
+    try:
+        picking.start_picking(order, current_user)
+        db.session.commit()
+    except REFUSALS as exc:
+        return _refused(exc, url_for("fulfillment.index"))
+    return redirect(url_for("fulfillment.pick", ref=order.ref))
+
+
+def get_wave(wave_id):
+    return db.session.get(PickWave, wave_id) or abort(404)
+
+
+@bp.get("/waves/<int:wave_id>")
+def wave(wave_id):
+    return render_template("fulfillment/wave.html", wave=get_wave(wave_id))
+
+
+@bp.get("/waves/<int:wave_id>/pick-list.pdf")
+def wave_pick_list(wave_id):
+    wave = get_wave(wave_id)
+    document = documents.print_wave_pick_list(wave, current_user)
+    db.session.commit()
+    return pdf_response(document)
+
+
+def _pick_context(order, status=200):
+    lines = sorted(order.lines, key=lambda ln: (walk_key(ln.product.bin_location), ln.sku))
+    return render_list("fulfillment/pick.html", "fulfillment/_pick_lines.html", order=order, lines=lines,
+                       picked_now=picking.picked_now, still_to_pick=picking.still_to_pick), status
+
+
+@bp.get("/orders/<ref>/pick")
+def pick(ref):
+    order = get_order(ref)
+    if order.status != "picking":
+        return redirect(url_for("fulfillment.ship", ref=order.ref) if order.status in ("packed", "ready_for_pickup")
+                        else url_for("orders.detail", ref=order.ref))
+    return _pick_context(order)
+
+
+def _pick_partial(order, message, category):
+    lines = sorted(order.lines, key=lambda ln: (walk_key(ln.product.bin_location), ln.sku))
+    body = render_template("fulfillment/_pick_lines.html", order=order, lines=lines, message=message,
+                           category=category, picked_now=picking.picked_now, still_to_pick=picking.still_to_pick)
+    return body, 200
+
+
+@bp.post("/orders/<ref>/scan")
+def scan(ref):
+    order = get_order(ref)
+    try:
+        line = picking.scan(order, request.form.get("sku", ""), request.form.get("quantity", 1, type=int) or 1,
+                            current_user)
+        db.session.commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        return _picked(order, str(exc), "error")
+    return _picked(order, f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked.")
+
+
+@bp.post("/orders/<ref>/lines/<int:line_id>")
+def set_picked(ref, line_id):
+    order = get_order(ref)
+    try:
+        line = picking.set_picked(order, line_id, request.form.get("picked", -1, type=int), current_user)
+        db.session.commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        return _picked(order, str(exc), "error")
+    return _picked(order, f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked.")
+
+
+def _picked(order, message, category="success"):
+    """After a scan or a typed quantity: the lines again (htmx), or the page with a message."""
+    if request.htmx:
+        db.session.refresh(order)
+        return _pick_partial(order, message, category)
+    flash(message, category)
+    return redirect(url_for("fulfillment.pick", ref=order.ref))
+
+
+@bp.post("/orders/<ref>/finish")
+def finish(ref):
+    order = get_order(ref)
+    try:
+        shorts = picking.finish_pick(order, current_user)
+        documents.print_packing_slip(order, current_user)
+        db.session.commit()
+    except REFUSALS as exc:
+        return _refused(exc, url_for("fulfillment.pick", ref=order.ref))
+    message = f"{order.ref} packed."
+    if shorts:
+        message += " Backordered: " + ", ".join(f"{n} × {sku}" for sku, n in shorts.items()) + \
+                   " (sales and inventory are told)."
+    flash(message, "success")
+    return redirect(url_for("fulfillment.ship", ref=order.ref))
+
+
+@bp.get("/orders/<ref>/ship")
+def ship(ref):
+    order = get_order(ref)
+    return render_template("fulfillment/ship.html", order=order, errors={}, form={}, picked_now=picking.picked_now)
+
+
+SHIP_STEPS = {"dispatch": ("carrier", "tracking_number"), "ready_for_pickup": (), "collect": ("collected_by",)}
+REQUIRED = {"carrier": "Enter the carrier (e.g. DPD, own van).", "collected_by": "Enter who collected it."}
+
+
+@bp.post("/orders/<ref>/ship/<step>")
+def ship_step(ref, step):
+    order = get_order(ref)
+    if step not in SHIP_STEPS:
+        abort(404)
+    form = {f: request.form.get(f, "").strip()[:80] for f in SHIP_STEPS[step]}
+    errors = {f: REQUIRED[f] for f in form if f in REQUIRED and not form[f]}
+    if not errors:
+        try:
+            transition(order, step, current_user, **form)
+            db.session.commit()
+        except REFUSALS as exc:
+            db.session.rollback()
+            errors = {"_": str(exc)}
+    if errors:
+        return render_template("fulfillment/ship.html", order=order, errors=errors, form=form,
+                               picked_now=picking.picked_now), 422
+    flash(f"{order.ref}: {order.status_label}." + (" Dispatch email queued for the customer." if step == "dispatch" else ""),
+          "success")
+    return redirect(url_for("fulfillment.index"))

@@ -1,13 +1,18 @@
-from flask import Blueprint
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
+from app.catalog import stock
 from app.catalog.models import Product, StockMovement
+from app.catalog.services import StockError
 from app.extensions import db
-from app.orders.models import Order
+from app.inventory.forms import AdjustForm, ReceiveForm
+from app.orders.backorders import allocate_backorders, waiting_lines
+from app.orders.models import Order, OrderLine, SpecialRequest
 from app.orders.queries import Queue, has_backorder
 from app.orders.states import OPEN_STATUSES
-from app.web import render_queue
+from app.web import render_list, render_queue
 
 bp = Blueprint("inventory", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["inventory"])
@@ -24,14 +29,127 @@ QUEUES = {
 }
 
 
+def _low_stock(limit=10):
+    return db.session.execute(
+        select(Product).where(Product.active.is_(True), Product.on_hand - Product.reserved <= Product.reorder_point)
+        .order_by((Product.on_hand - Product.reserved - Product.reorder_point).asc()).limit(limit)
+    ).scalars().all()
+
+
+def _pending_requests(limit=10):
+    return db.session.execute(
+        select(SpecialRequest).join(Order, Order.id == SpecialRequest.order_id)
+        .where(SpecialRequest.owner_team == "inventory", SpecialRequest.status == "pending",
+               Order.status != "cancelled")
+        .order_by(SpecialRequest.due_date.is_(None), SpecialRequest.due_date, SpecialRequest.id).limit(limit)
+    ).scalars().all()
+
+
+def _backordered_products(limit=10):
+    """Products that open orders wait for: receive these first."""
+    return db.session.execute(
+        select(Product, func.sum(OrderLine.qty_backordered), func.count(func.distinct(OrderLine.order_id)))
+        .join(OrderLine, OrderLine.product_id == Product.id).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.qty_backordered > 0, Order.status.in_(OPEN_STATUSES))
+        .group_by(Product.id).order_by(func.sum(OrderLine.qty_backordered).desc(), Product.sku).limit(limit)
+    ).all()
+
+
 @bp.route("/")
 def index():
-    low_stock = db.session.execute(
-        select(Product).where(Product.active.is_(True), Product.on_hand - Product.reserved <= Product.reorder_point)
-        .order_by((Product.on_hand - Product.reserved - Product.reorder_point).asc()).limit(10)
-    ).scalars().all()
     movements = db.session.execute(
         select(StockMovement).order_by(StockMovement.id.desc()).limit(10)
     ).scalars().all()
     return render_queue(QUEUES, "inventory/index.html", {"stock-panels": "panels"},
-                        low_stock=low_stock, movements=movements)
+                        low_stock=_low_stock(), movements=movements,
+                        requests=_pending_requests(), backordered=_backordered_products())
+
+
+def _product_page(q: str, page: int):
+    stmt = select(Product).order_by(Product.sku)
+    if q.strip():
+        term = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Product.sku.ilike(term), Product.name.ilike(term), Product.bin_location.ilike(term)))
+    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+@bp.get("/products")
+def products():
+    q = request.args.get("q", "")[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    return render_list("inventory/products.html", "inventory/_products.html", q=q,
+                       pagination=_product_page(q, page))
+
+
+def get_product(sku: str) -> Product:
+    return stock.find_product(sku) or abort(404)
+
+
+def _reservations(product):
+    return db.session.execute(
+        select(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_id == product.id, OrderLine.qty_reserved > 0, Order.status.in_(OPEN_STATUSES))
+        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.id)
+    ).scalars().all()
+
+
+def _movements(product, page: int):
+    stmt = select(StockMovement).where(StockMovement.product_id == product.id).order_by(StockMovement.id.desc())
+    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def _render_product(product, receive=None, adjust=None, status=200):
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    context = dict(product=product, receive=receive or ReceiveForm(formdata=None),
+                   adjust=adjust or AdjustForm(formdata=None), reservations=_reservations(product),
+                   waiting=waiting_lines(product.id), pagination=_movements(product, page))
+    return render_list("inventory/product.html", "inventory/_movements.html", **context), status
+
+
+@bp.get("/products/<sku>")
+def product(sku):
+    return _render_product(get_product(sku))
+
+
+@bp.post("/products/<sku>/receive")
+def receive(sku):
+    product, form = get_product(sku), ReceiveForm()
+    if not form.validate():
+        return _render_product(product, receive=form, status=422)
+    stock.receive_stock(product, form.quantity.data, form.reference.data or "", current_user)
+    db.session.commit()
+    waiting = sum(line.qty_backordered for line in waiting_lines(product.id))
+    message = f"{product.sku}: received {form.quantity.data}."
+    if waiting:
+        message += f" {waiting} unit(s) are on backorder for waiting orders: allocate them below."
+    flash(message, "success")
+    return redirect(url_for("inventory.product", sku=product.sku, _anchor="backorders" if waiting else None))
+
+
+@bp.post("/products/<sku>/adjust")
+def adjust(sku):
+    product, form = get_product(sku), AdjustForm()
+    if not form.validate():
+        return _render_product(product, adjust=form, status=422)
+    try:
+        stock.adjust_stock(product, form.change.data, form.reason.data, current_user)
+    except StockError as exc:
+        db.session.rollback()
+        form.change.errors.append(str(exc))
+        return _render_product(product, adjust=form, status=422)
+    db.session.commit()
+    flash(f"{product.sku}: adjusted by {form.change.data:+d}.", "success")
+    return redirect(url_for("inventory.product", sku=product.sku))
+
+
+@bp.post("/products/<sku>/allocate")
+def allocate(sku):
+    product = get_product(sku)
+    allocated = allocate_backorders(product, current_user)
+    db.session.commit()
+    if allocated:
+        flash(f"{product.sku}: reserved " + ", ".join(f"{n} for {line.order.number}" for line, n in allocated)
+              + ". Those orders are ready to pick again.", "success")
+    else:
+        flash(f"{product.sku}: nothing allocated: no stock available or no order waiting.", "info")
+    return redirect(url_for("inventory.product", sku=product.sku))

@@ -41,5 +41,7 @@ def status_counts() -> list[dict]:
 
 @bp.route("/")
 def index():
+    from app.catalog.stock import stock_mismatches
+
     return render_queue(QUEUES, "manager/index.html", {"counts": "summary"}, counts=status_counts(),
-                        mail_problems=open_mail_problems())
+                        mail_problems=open_mail_problems(), stock_mismatches=stock_mismatches())

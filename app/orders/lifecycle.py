@@ -26,6 +26,7 @@ class Transition:
     methods: tuple[str, ...] = METHODS
     confirm: str = ""  # a question to ask first, for actions that are hard to undo
     danger: bool = False
+    offered: bool = True  # False: taken by a service on its own, never offered as a button
 
 
 def _t(name, label, sources, target, roles, **kw) -> Transition:
@@ -47,6 +48,14 @@ TRANSITIONS = {
             "ready_for_pickup", "Ready for pickup", ["packed"], "ready_for_pickup",
             ["fulfillment", "manager"], methods=("pickup",),
         ),
+        # A part shipment: what was picked left (or was collected) but a backorder is still
+        # outstanding, so the order goes back to Confirmed (reservations held, open) until
+        # the rest arrives, is allocated, picked and shipped. `services.transition` chooses
+        # these instead of dispatch / collect; nobody presses them.
+        _t("dispatch_part", "Dispatch part shipment", ["packed"], "confirmed", ["fulfillment", "manager"],
+           methods=("delivery",), offered=False),
+        _t("collect_part", "Part collected", ["ready_for_pickup"], "confirmed",
+           ["fulfillment", "sales", "manager"], methods=("pickup",), offered=False),
         _t("deliver", "Mark delivered", ["dispatched"], "delivered", ["fulfillment", "manager"]),
         _t(
             "collect", "Mark collected", ["ready_for_pickup"], "collected",
@@ -86,7 +95,9 @@ def check(order, name: str, actor) -> Transition:
 def available(order, actor) -> list[Transition]:
     """The transitions `actor` could make on `order` right now, in lifecycle order."""
     result = []
-    for name in TRANSITIONS:
+    for name, transition in TRANSITIONS.items():
+        if not transition.offered:
+            continue
         try:
             result.append(check(order, name, actor))
         except TransitionError:

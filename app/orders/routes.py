@@ -153,5 +153,43 @@ def release_hold(ref):
     return _run(order, lifecycle.release_hold, current_user)
 
 
+PRINTERS = ("fulfillment", "manager")
+
+
+@bp.get("/<ref>/pick-list.pdf")
+@role_required(*PRINTERS)
+def pick_list_pdf(ref):
+    """The order's pick list for the current pick round (printing is recorded)."""
+    from app.fulfillment.documents import pdf_response, print_pick_list
+
+    order = get_order(ref)
+    if order.status not in ("confirmed", "picking"):
+        flash(f"{order.ref} is {order.status_label}: pick lists are printed for confirmed orders "
+              "and orders being picked.", "error")
+        return redirect(url_for("orders.detail", ref=order.ref))
+    document = print_pick_list(order, current_user)
+    db.session.commit()
+    return pdf_response(document)
+
+
+@bp.get("/<ref>/packing-slip.pdf")
+@role_required(*PRINTERS)
+def packing_slip_pdf(ref):
+    """The packing slip of the current packed round, or the last one issued."""
+    from app.documents.models import Document
+    from app.fulfillment.documents import pdf_response, print_packing_slip
+
+    order = get_order(ref)
+    if order.status in ("packed", "ready_for_pickup"):
+        document = print_packing_slip(order, current_user)
+        db.session.commit()
+    else:
+        document = db.session.execute(
+            select(Document).where(Document.order_id == order.id, Document.kind == "packing_slip")
+            .order_by(Document.revision.desc()).limit(1)
+        ).scalar_one_or_none() or abort(404)
+    return pdf_response(document)
+
+
 # Views on this blueprint kept in their own modules: requests and amendments; confirmations.
 from app.orders import change_routes, confirmation_routes  # noqa: E402,F401

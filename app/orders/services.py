@@ -168,20 +168,37 @@ def _ship_picked(order: Order, actor, **details) -> Shipment:
     return shipment
 
 
-def transition(order: Order, name: str, actor, **details) -> Order:
-    """Run the named lifecycle step with the stock work that belongs to it."""
+def outstanding(order: Order) -> int:
+    """Units ordered that have neither shipped nor been cancelled (reserved or backordered)."""
+    return sum(line.quantity - line.qty_shipped for line in order.lines)
+
+
+def transition(order: Order, name: str, actor, *, notify_customer: bool = True, **details) -> Order:
+    """Run the named lifecycle step with the stock work that belongs to it.
+
+    Dispatch and collect ship what was picked. If units are still outstanding after that
+    (a backorder), the order takes the part-shipment step back to Confirmed instead, and
+    stays open until the rest ships or is cancelled. A dispatch queues the customer's email.
+    """
     if name == "submit":
         return submit_order(order, actor)
     if name == "cancel":
         return cancel_order(order, actor, details.get("reason", ""))
     lifecycle.check(order, name, actor)
+    shipment = None
     if name == "release_pick":
         for line in order.lines:
             line.qty_picked = line.qty_shipped
     if name == "pack":
         _picked_in_full(order)
     if name in ("dispatch", "collect"):
-        _ship_picked(order, actor, **details)
+        shipment = _ship_picked(order, actor, **details)
+        if outstanding(order):
+            name = f"{name}_part"
     lifecycle.apply(order, name, actor)
     db.session.flush()
+    if shipment is not None and order.method == "delivery" and notify_customer:
+        from app.orders.dispatch_mail import queue_dispatch_email
+
+        queue_dispatch_email(order, shipment)
     return order

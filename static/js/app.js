@@ -27,6 +27,38 @@
     if (link) link.click();
   }
 
+  function toggleCursorCheck() {
+    var row = document.querySelector("tr.is-cursor");
+    var box = row && row.querySelector("[data-row-check]");
+    if (box) { box.checked = !box.checked; countSelected(); }
+  }
+
+  // Wave selection: "Start picking selected (3)".
+  function countSelected() {
+    var button = document.querySelector("[data-selected-count]");
+    if (!button) return;
+    var n = document.querySelectorAll("[data-row-check]:checked").length;
+    button.textContent = n > 1 ? "Start wave of " + n + " orders" : n === 1 ? "Start picking 1 order" : "Start picking selected";
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-check-all]")) {
+      document.querySelectorAll("[data-row-check]").forEach(function (box) { box.checked = event.target.checked; });
+    }
+    if (event.target.matches("[data-row-check], [data-check-all]")) countSelected();
+  });
+
+  // Picking: a scanner types the SKU and Enter; after each scan the field is cleared,
+  // the quantity goes back to 1 and the cursor returns to the scan field.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.matches || !form.matches("[data-scan-form]")) return;
+    var input = form.querySelector("[data-scan-input]");
+    var qty = form.querySelector("[data-scan-qty]");
+    if (qty) qty.value = "1";
+    if (input) { input.value = ""; input.focus(); }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
@@ -35,6 +67,7 @@
     if (focusTarget) { event.preventDefault(); focusTarget.focus(); focusTarget.select(); return; }
     var nav = document.querySelector('[data-shortcut="' + event.key + '"]');
     if (nav) { nav.click(); return; }
+    if (event.key === "x") { toggleCursorCheck(); return; }
     if (event.key === "j") moveCursor(1);
     else if (event.key === "k") moveCursor(-1);
     else if (event.key === "Enter") openCursor();

@@ -1,0 +1,75 @@
+"""Inventory operations on the ledger: receiving, adjusting, and the reconciliation check.
+
+Every change goes through `services.move_stock`, so `on_hand` always equals the sum of
+the ledger; `reserved` always equals the units held on lines of open orders.
+"""
+
+from sqlalchemy import func, select
+
+from app.catalog.models import Product, StockMovement
+from app.catalog.services import StockError, move_stock
+from app.events.services import record_event
+from app.extensions import db
+
+
+def find_product(sku: str) -> Product | None:
+    return db.session.execute(
+        select(Product).where(Product.sku == (sku or "").strip().upper())
+    ).scalar_one_or_none()
+
+
+def receive_stock(product: Product, quantity: int, reference: str, actor) -> StockMovement:
+    """Book goods in: a receipt on the ledger with its delivery note / PO reference."""
+    if quantity <= 0:
+        raise StockError("Received quantity must be at least 1.")
+    reason = f"Received: {reference.strip()}" if reference.strip() else "Received"
+    movement = move_stock(product.id, "receipt", quantity, reason, actor=actor)
+    record_event("stock.receipt", f"{product.sku}: received {quantity} ({reason})", actor=actor,
+                 after={"sku": product.sku, "quantity": quantity})
+    return movement
+
+
+def adjust_stock(product: Product, change: int, reason: str, actor) -> StockMovement:
+    """Correct the count (found, damaged, miscounted): a signed ledger entry with a reason."""
+    if change == 0:
+        raise StockError("An adjustment must change the quantity (use + or −).")
+    if not reason.strip():
+        raise StockError("Say why the stock is adjusted (e.g. damaged, stock count).")
+    movement = move_stock(product.id, "adjustment", change, reason, actor=actor)
+    record_event("stock.adjustment", f"{product.sku}: adjusted {change:+d} ({reason.strip()})", actor=actor,
+                 after={"sku": product.sku, "quantity": change, "reason": reason.strip()})
+    return movement
+
+
+def _ledger_sums() -> dict[int, int]:
+    rows = db.session.execute(
+        select(StockMovement.product_id, func.sum(StockMovement.quantity)).group_by(StockMovement.product_id)
+    )
+    return {pid: int(total) for pid, total in rows}
+
+
+def _open_reservations() -> dict[int, int]:
+    from app.orders.models import Order, OrderLine
+    from app.orders.states import OPEN_STATUSES
+
+    rows = db.session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.qty_reserved))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.status.in_(OPEN_STATUSES))
+        .group_by(OrderLine.product_id)
+    )
+    return {pid: int(total or 0) for pid, total in rows}
+
+
+def stock_mismatches() -> list[dict]:
+    """Products whose on-hand differs from the ledger or whose reserved differs from the
+    reservations held by open orders. An empty list means stock reconciles."""
+    ledger, held = _ledger_sums(), _open_reservations()
+    found = []
+    for pid, sku, on_hand, reserved in db.session.execute(
+        select(Product.id, Product.sku, Product.on_hand, Product.reserved).order_by(Product.sku)
+    ):
+        if on_hand != ledger.get(pid, 0) or reserved != held.get(pid, 0):
+            found.append({"sku": sku, "on_hand": on_hand, "ledger": ledger.get(pid, 0),
+                          "reserved": reserved, "held_by_orders": held.get(pid, 0)})
+    return found

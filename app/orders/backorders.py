@@ -1,0 +1,42 @@
+"""Backorders: units ordered but not reserved, waiting for stock, and their allocation."""
+
+from sqlalchemy import select
+
+from app.catalog import services as stock
+from app.events.services import record_event
+from app.extensions import db
+from app.orders.models import Order, OrderLine
+from app.orders.states import OPEN_STATUSES
+
+
+def waiting_lines(product_id: int) -> list[OrderLine]:
+    """Open order lines waiting for `product_id`, oldest promised date first."""
+    return list(db.session.execute(
+        select(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_id == product_id, OrderLine.qty_backordered > 0,
+               Order.status.in_(OPEN_STATUSES))
+        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.confirmed_at, Order.id)
+    ).scalars())
+
+
+def allocate_backorders(product, actor) -> list[tuple[OrderLine, int]]:
+    """Reserve available units of `product` for waiting orders, oldest promise first.
+
+    Each reservation is a conditional UPDATE, so a seller taking the same units at the
+    same moment cannot oversell; what is reserved comes off the line's backorder.
+    """
+    allocated = []
+    for line in waiting_lines(product.id):
+        taken = stock.reserve_up_to(product.id, line.qty_backordered)
+        if taken == 0:
+            break
+        line.qty_reserved += taken
+        line.qty_backordered -= taken
+        allocated.append((line, taken))
+        record_event("order.backorder_allocated",
+                     f"{line.sku}: {taken} received unit(s) reserved for the backorder"
+                     f"{f' ({line.qty_backordered} still waiting)' if line.qty_backordered else ''}",
+                     order=line.order, actor=actor,
+                     after={"sku": line.sku, "reserved": taken, "still_backordered": line.qty_backordered})
+    db.session.flush()
+    return allocated

@@ -1,0 +1,46 @@
+"""The email that tells a customer their goods are on the way (queued in the outbox)."""
+
+from flask import current_app
+
+from app.events.services import record_event
+from app.extensions import db
+from app.mail.outbox import queue_email
+from app.orders.models import Communication
+
+
+def dispatch_email_text(order, shipment) -> str:
+    by_line = {line.id: line for line in order.lines}
+    items = "\n".join(
+        f"  {sl.quantity} x {by_line[sl.order_line_id].sku}  {by_line[sl.order_line_id].description}"
+        for sl in shipment.lines
+    )
+    backorder = [line for line in order.lines if line.quantity > line.qty_shipped]
+    rest = ""
+    if backorder:
+        rest = "\nStill to follow (we will send these as soon as they are in stock):\n" + "\n".join(
+            f"  {line.quantity - line.qty_shipped} x {line.sku}  {line.description}" for line in backorder
+        ) + "\n"
+    tracking = f"Carrier: {shipment.carrier or '—'}\nTracking number: {shipment.tracking_number or '—'}\n"
+    return (
+        f"Dear {order.customer.contact_name or order.customer.name},\n\n"
+        f"Your order {order.number} has been dispatched"
+        f"{' (customer reference ' + order.customer_reference + ')' if order.customer_reference else ''}.\n\n"
+        f"{tracking}\nIn this delivery:\n{items}\n{rest}\nDelivery address:\n{order.address}\n\n"
+        f"Kind regards,\n{current_app.config['BUSINESS_NAME']}\n"
+    )
+
+
+def queue_dispatch_email(order, shipment):
+    """Queue the dispatch notice for the customer; logged on the order. None if no email address."""
+    address = (order.customer.email or "").strip()
+    if not address:
+        record_event("order.dispatch_email_skipped", "No customer email address: dispatch notice not sent",
+                     order=order)
+        return None
+    message = queue_email(address, f"Order {order.number} dispatched", dispatch_email_text(order, shipment),
+                          order=order)
+    db.session.add(Communication(order_id=order.id, direction="out", medium="email",
+                                 summary=f"Dispatch notice to {address}", outbox_id=message.id))
+    record_event("order.dispatch_email_queued", f"Dispatch email queued to {address}", order=order,
+                 after={"outbox_id": message.id, "shipment_id": shipment.id})
+    return message

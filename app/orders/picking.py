@@ -1,0 +1,106 @@
+"""Picking: start one order or a wave, record what was picked, turn shortages into backorders.
+
+On a line, `qty_reserved` is what this round must pick (reserved, not yet shipped) and
+`qty_picked - qty_shipped` is what has been picked of it so far.
+"""
+
+from app.catalog import services as stock
+from app.events.services import record_event
+from app.extensions import db
+from app.orders import lifecycle
+from app.orders.services import OrderError, transition
+from app.orders.waves import PickWave
+
+
+def picked_now(line) -> int:
+    return line.qty_picked - line.qty_shipped
+
+
+def still_to_pick(line) -> int:
+    return line.qty_reserved - picked_now(line)
+
+
+def has_something_to_pick(order) -> bool:
+    return any(line.qty_reserved > 0 for line in order.lines)
+
+
+def start_picking(order, actor):
+    """Move a confirmed order to Picking; refused if no line has reserved stock to pick."""
+    lifecycle.check(order, "start_pick", actor)
+    if not has_something_to_pick(order):
+        raise OrderError(f"{order.ref} has nothing in stock to pick yet: every line is backordered.")
+    return transition(order, "start_pick", actor)
+
+
+def start_wave(orders, actor) -> PickWave:
+    """Start picking several orders together as one wave (one walk, one pick list)."""
+    if not orders:
+        raise OrderError("Tick at least one order to start a wave.")
+    for order in orders:
+        start_picking(order, actor)
+    wave = PickWave(created_by_id=actor.id if actor else None, orders=list(orders))
+    db.session.add(wave)
+    db.session.flush()
+    for order in orders:
+        record_event("order.wave_started", f"Picking in wave {wave.ref}", order=order, actor=actor,
+                     after={"wave_id": wave.id})
+    return wave
+
+
+def _check_picking(order, actor) -> None:
+    lifecycle.check(order, "pack", actor)  # picking, not held, and the actor may pick
+
+
+def scan(order, code: str, quantity: int, actor):
+    """A scanned (or typed) SKU: add `quantity` picked units to the first line that still needs it."""
+    _check_picking(order, actor)
+    code = (code or "").strip().upper()
+    if quantity <= 0:
+        raise OrderError("Quantity must be at least 1.")
+    lines = [line for line in order.lines if line.sku.upper() == code]
+    if not lines:
+        raise OrderError(f"{code or 'That'} is not on {order.ref}. Check the item and scan again.")
+    line = next((ln for ln in lines if still_to_pick(ln) > 0), None)
+    if line is None or still_to_pick(line) < quantity:
+        left = sum(still_to_pick(ln) for ln in lines)
+        raise OrderError(f"{code}: only {left} more to pick; {quantity} scanned. Put the extra back.")
+    line.qty_picked += quantity
+    db.session.flush()
+    return line
+
+
+def set_picked(order, line_id: int, quantity: int, actor):
+    """Record how many units of a line have been picked (typed in rather than scanned)."""
+    _check_picking(order, actor)
+    line = next((ln for ln in order.lines if ln.id == line_id), None)
+    if line is None:
+        raise OrderError("That line is not on this order.")
+    if not 0 <= quantity <= line.qty_reserved:
+        raise OrderError(f"{line.sku}: picked must be between 0 and {line.qty_reserved}.")
+    line.qty_picked = line.qty_shipped + quantity
+    db.session.flush()
+    return line
+
+
+def _short_pick(order, line, actor) -> int:
+    """The units not found become a backorder: their reservation is released."""
+    missing = still_to_pick(line)
+    stock.release_stock(line.product_id, missing)
+    line.qty_reserved -= missing
+    line.qty_backordered += missing
+    record_event("order.short_pick",
+                 f"Short pick {line.sku}: {missing} of {line.qty_reserved + missing} not found, now backordered",
+                 order=order, actor=actor,
+                 after={"sku": line.sku, "missing": missing, "backordered": line.qty_backordered})
+    return missing
+
+
+def finish_pick(order, actor) -> dict[str, int]:
+    """Close the pick and pack: any line picked short becomes a backorder (sales and
+    inventory see the `order.short_pick` event). Returns {sku: units short}."""
+    _check_picking(order, actor)
+    if not any(picked_now(line) > 0 for line in order.lines):
+        raise OrderError("Nothing has been picked yet. Scan the items, or release the pick if none can be found.")
+    shorts = {line.sku: _short_pick(order, line, actor) for line in order.lines if still_to_pick(line) > 0}
+    transition(order, "pack", actor)
+    return shorts
