@@ -46,7 +46,8 @@ def order_state(order_id) -> dict:
              "complete": all(ln.qty_shipped == ln.quantity for ln in order.lines),
              "shipments": len(order.shipments),
              "mail": [(m.to_address, m.body_text) for m in db.session.execute(
-                 select(OutboxMessage).where(OutboxMessage.order_id == order_id).order_by(OutboxMessage.id)).scalars()]}
+                 select(OutboxMessage).where(OutboxMessage.order_id == order_id, OutboxMessage.subject.like("%dispatched%"))
+                 .order_by(OutboxMessage.id)).scalars()]}
     db.session.rollback()
     return state
 
