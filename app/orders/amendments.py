@@ -3,6 +3,7 @@ them, applied as a new revision with a readable diff, reservations adjusted in t
 transaction, and re-confirmed."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app
 
@@ -12,9 +13,10 @@ from app.events.services import record_event
 from app.extensions import db
 from app.orders.confirmation import issue_confirmation
 from app.orders.models import Order, OrderLine, Revision
+from app.orders.promising import apply_promise
 from app.orders.services import OrderError, cancel_order, order_snapshot
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
-from app.timeutil import utcnow
+from app.timeutil import local, utcnow
 
 AMENDABLE = ("confirmed",)
 HEADER_LABELS = {"address": "Delivery address", "method": "Fulfilment", "requested_date": "Requested date",
@@ -112,6 +114,16 @@ def same_text(a, b) -> bool:
     return norm(a) == norm(b)
 
 
+def _readable(name: str, value) -> str:
+    if not value:
+        return "—"
+    if name == "method":
+        return METHOD_LABELS.get(value, value)
+    if name.endswith("_date"):
+        return date.fromisoformat(value).strftime("%a %d %b %Y")
+    return value
+
+
 def diff_snapshots(before: dict, after: dict) -> list[dict]:
     """What changed between two revisions, as lines a customer can read."""
     changes = []
@@ -130,13 +142,20 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
                             "text": f"Removed {sku} {line['description']} (was × {line['quantity']})"})
     for name, label in HEADER_LABELS.items():
         if not same_text(before.get(name), after.get(name)):
-            shown = {k: METHOD_LABELS.get(v, v) if name == "method" else (v or "—")
-                     for k, v in (("before", before.get(name)), ("after", after.get(name)))}
+            shown = {k: _readable(name, v) for k, v in (("before", before.get(name)), ("after", after.get(name)))}
             changes.append({"what": name, "before": before.get(name), "after": after.get(name),
                             "text": f"{label}: {shown['before']} → {shown['after']}"})
     if before.get("status") != after.get("status") and after.get("status") == "cancelled":
         changes.append({"what": "status", "before": before.get("status"), "after": "cancelled", "text": "Order cancelled"})
     return changes
+
+
+def _repromise(order: Order, before: dict) -> None:
+    """Recompute the promised date. Units added are promised from now; otherwise the date is
+    worked out as it was at confirmation, so a smaller order is never promised later."""
+    old = {line["sku"]: line["quantity"] for line in before["lines"]}
+    added = any(line.quantity > old.get(line.sku, 0) for line in order.lines)
+    apply_promise(order, None if added else local(order.confirmed_at))
 
 
 def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
@@ -148,6 +167,7 @@ def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
         cancel_order(order, actor, amendment.cancel_reason or f"asked by {amendment.requested_by}")
     else:
         _apply(order, amendment)
+        _repromise(order, before)
     db.session.flush()
     after = order_snapshot(order) | {"status": order.status}
     changes = diff_snapshots(before, after)

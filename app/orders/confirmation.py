@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import current_app, render_template
+from sqlalchemy import select
 
 from app.documents.pdf import render_pdf
 from app.documents.store import find_document, store_document
 from app.events.services import record_event
 from app.extensions import db
 from app.mail.outbox import queue_email
-from app.orders.models import Communication
+from app.orders.models import Communication, Revision
 from app.orders.promising import promise_for
 from app.orders.states import METHOD_LABELS
 from app.timeutil import business_today, local
@@ -68,6 +69,16 @@ def _promised(order, promise) -> dict:
     }
 
 
+def _changes(order) -> list[str]:
+    """What the current revision changed, in the customer's words (empty for revision 1)."""
+    if order.revision <= 1:
+        return []
+    diff = db.session.execute(
+        select(Revision.diff).where(Revision.order_id == order.id, Revision.number == order.revision)
+    ).scalar_one_or_none()
+    return [change["text"] for change in diff or []]
+
+
 def confirmation_context(order) -> dict:
     """The order as plain values for the confirmation PDF and email (no ORM objects)."""
     customer = order.customer
@@ -85,6 +96,7 @@ def confirmation_context(order) -> dict:
         "promised": _promised(order, promise),
         "lines": _lines(order, promise),
         "total": money(order.total),
+        "changes": _changes(order),
         "special_requests": [{"kind": r.kind.replace("_", " "), "text": r.text, "note": r.decision_note,
                               "status": "not_promised" if r.status == "pending" and r.not_promised else r.status}
                              for r in order.special_requests],

@@ -232,7 +232,9 @@ def test_each_amendment_is_the_next_revision_with_a_readable_diff(confirmed, mak
     assert "Instructions: — → Ring the bell twice" in texts
     assert len(texts) == 4
     assert second_rev.snapshot["lines"][0]["quantity"] == 8
-    assert [c["text"] for c in revisions[2].diff] == ["Fulfilment: Delivery → Pickup"]
+    # collecting instead of delivery changes the promise too, and the customer is told
+    assert [c["text"] for c in revisions[2].diff][0] == "Fulfilment: Delivery → Pickup"
+    assert all(c["text"].startswith("Promised date: ") for c in revisions[2].diff[1:])
     assert (revisions[2].channel, revisions[2].requested_by) == ("email", "Tom Buyer")
     amended = db.session.execute(select(Event).where(Event.order_id == order.id, Event.kind == "order.amended")
                                  .order_by(Event.id)).scalars().all()
