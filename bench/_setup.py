@@ -51,7 +51,8 @@ def ten_line_order(lines=10):
     db.session.flush()
     db.session.add_all([
         SpecialRequest(order_id=order.id, kind="gift_wrap", text="Wrap in pairs", owner_team="fulfillment", status="approved"),
-        SpecialRequest(order_id=order.id, kind="delivery_slot", text="Before 10:00", owner_team="fulfillment"),
+        SpecialRequest(order_id=order.id, kind="delivery_window", text="Before 10:00", owner_team="fulfillment",
+                       not_promised=True),
     ])
     db.session.flush()
     db.session.refresh(order)
