@@ -14,6 +14,7 @@ from app.orders.lifecycle import TransitionError
 from app.orders.models import Order, OrderLine
 from app.orders.pick_list import walk_key
 from app.orders.queries import Queue, list_args, search_filter
+from app.orders.requests import pending_for
 from app.orders.services import OrderError, find_order, transition
 from app.orders.waves import PickWave
 from app.web import render_list
@@ -62,7 +63,7 @@ def index():
     queue, q, page = list_args(QUEUES)
     waves = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
     return render_list("fulfillment/index.html", "fulfillment/_queue.html", queues=QUEUES, queue=queue, q=q,
-                       pagination=_queue_page(queue, q, page), waves=waves)
+                       pagination=_queue_page(queue, q, page), waves=waves, requests=pending_for("fulfillment"))
 
 
 def get_order(ref):

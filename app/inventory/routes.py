@@ -9,8 +9,9 @@ from app.catalog.services import StockError
 from app.extensions import db
 from app.inventory.forms import AdjustForm, ReceiveForm
 from app.orders.backorders import allocate_backorders, waiting_lines
-from app.orders.models import Order, OrderLine, SpecialRequest
+from app.orders.models import Order, OrderLine
 from app.orders.queries import Queue, has_backorder
+from app.orders.requests import pending_for
 from app.orders.states import OPEN_STATUSES
 from app.web import render_list, render_queue
 
@@ -36,15 +37,6 @@ def _low_stock(limit=10):
     ).scalars().all()
 
 
-def _pending_requests(limit=10):
-    return db.session.execute(
-        select(SpecialRequest).join(Order, Order.id == SpecialRequest.order_id)
-        .where(SpecialRequest.owner_team == "inventory", SpecialRequest.status == "pending",
-               Order.status != "cancelled")
-        .order_by(SpecialRequest.due_date.is_(None), SpecialRequest.due_date, SpecialRequest.id).limit(limit)
-    ).scalars().all()
-
-
 def _backordered_products(limit=10):
     """Products that open orders wait for: receive these first."""
     return db.session.execute(
@@ -62,7 +54,7 @@ def index():
     ).scalars().all()
     return render_queue(QUEUES, "inventory/index.html", {"stock-panels": "panels"},
                         low_stock=_low_stock(), movements=movements,
-                        requests=_pending_requests(), backordered=_backordered_products())
+                        requests=pending_for("inventory"), backordered=_backordered_products())
 
 
 def _product_page(q: str, page: int):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.events.services import record_event
 from app.extensions import db
@@ -125,3 +126,12 @@ def accept_not_promised(order: Order, request_id: int, actor) -> SpecialRequest:
 
 def undecided(order: Order) -> list[SpecialRequest]:
     return [r for r in order.special_requests if r.undecided]
+
+
+def pending_for(team: str, limit: int = 10) -> list[SpecialRequest]:
+    """Requests waiting for `team`'s decision on orders still going ahead, soonest due first."""
+    return db.session.execute(
+        select(SpecialRequest).join(Order, Order.id == SpecialRequest.order_id)
+        .where(SpecialRequest.owner_team == team, SpecialRequest.status == "pending", Order.status != "cancelled")
+        .order_by(SpecialRequest.due_date.is_(None), SpecialRequest.due_date, SpecialRequest.id).limit(limit)
+    ).scalars().all()
