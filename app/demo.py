@@ -162,7 +162,7 @@ def _products(rng, count, receiver) -> list[Product]:
             )
             db.session.add(product)
             db.session.flush()
-            opening = rng.randint(2, 8) if i % 12 == 0 else rng.randint(60, 400)  # a few scarce lines
+            opening = rng.randint(2, 8) if _scarce(sku) else rng.randint(60, 400)
             stock.move_stock(product.id, "receipt", opening, "Opening stock", actor=receiver)
         catalogue.append(product)
     return catalogue
@@ -223,7 +223,11 @@ def _orders(rng, catalogue, people, users, count, start) -> int:
         if n >= count - 9:  # make sure every status is on the demo screens
             outcome = next((s for s, _ in RECENT_OUTCOMES if s not in statuses_seen), outcome)
         statuses_seen.add(outcome)
-        _one_order(rng, customer, favourites[customer.id], users, created, outcome, now)
+        # Scarce products run short only lately: older orders were served in full long ago.
+        choices = favourites[customer.id] if recent else [p for p in favourites[customer.id] if not _scarce(p.sku)]
+        if not recent and n % 25 == 0:
+            _restock(catalogue, created, users["inventory"])
+        _one_order(rng, customer, choices, users, created, outcome, now)
         if n % 50 == 49:
             db.session.commit()
     db.session.commit()
@@ -256,6 +260,19 @@ def _amend(rng, order, users, times):
 
 def _pick(rng, weighted):
     return rng.choices([s for s, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _restock(catalogue, at, receiver) -> None:
+    """The supplier's regular delivery: products running low are topped up (not the scarce ones)."""
+    with frozen_clock(at - timedelta(minutes=5)):
+        for product in catalogue:
+            if not _scarce(product.sku) and product.on_hand - product.reserved < 80:
+                stock.move_stock(product.id, "receipt", 250, "Supplier delivery", actor=receiver)
+
+
+def _scarce(sku: str) -> bool:
+    """Every twelfth product has little stock, so recent orders show shortages and backorders."""
+    return int(sku.rsplit("-", 1)[1]) % 12 == 0
 
 
 def _one_order(rng, customer, favourites, users, created, outcome, now):
