@@ -6,11 +6,12 @@ from flask import Flask
 
 from app.config import Config
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.web.transaction import OrderDesk
 
 
 def create_app(config_class=Config, **overrides) -> Flask:
     """Build the app from a config class, with optional overrides (tests use these)."""
-    app = Flask(
+    app = OrderDesk(
         __name__,
         template_folder="../templates",
         static_folder="../static",
@@ -47,6 +48,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
         from app.live.shortcut import install
 
         install(app)
+    if app.config["PROXY_FIX_X_FOR"]:  # behind a reverse proxy: the client address it reports
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     return app
 
 

@@ -25,6 +25,15 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PASSWORD_HASH_METHOD = "scrypt"
+    # Login throttling: this many failures in LOGIN_LOCK_MINUTES lock an account (or an address).
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Behind a reverse proxy, how many X-Forwarded-For hops to trust for the client address.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))  # uploads
+    MAX_FORM_MEMORY_SIZE = 200_000  # one form field's text, in bytes (Werkzeug answers 413 above)
+    READS_NEVER_WRITE_STRICT = False  # a GET that tries to write: logged (tests make it an error)
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session (a shift, not an hour)
     BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
@@ -69,6 +78,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    READS_NEVER_WRITE_STRICT = True
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production

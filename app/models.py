@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Alembic and the shell see the whole schema."""
 
-from app.auth.models import LoginSession, User, UserRole
+from app.auth.models import LoginAttempt, LoginSession, User, UserRole
 from app.catalog.models import CustomerPrice, PriceBreak, Product, StockMovement
 from app.customers.models import Address, Customer
 from app.documents.models import Document
@@ -24,7 +24,7 @@ from app.orders.waves import PickWave
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "Event",
-    "LoginSession", "Notification", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
+    "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole",
 ]

@@ -62,8 +62,8 @@ def run_case(name):
     os.environ["SECRET_KEY"] = "bench"
     from app import create_app
     from app.config import Config
+    from app.documents import printing as documents
     from app.extensions import db
-    from app.fulfillment import documents
 
     tmp = tempfile.mkdtemp()
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/bench.sqlite", SERVER_NAME="orderdesk.local")
@@ -75,15 +75,17 @@ def run_case(name):
         with app.test_request_context():
             user, target = _build(orders, lines)
             render = documents.render_wave_pick_list if orders > 1 else documents.render_pick_list
-            pdf = render(target, user)  # warm-up: fonts, templates
+            url = ((lambda o: f"http://orderdesk.local/orders/{o.ref}") if orders > 1
+                   else f"http://orderdesk.local/orders/{target.ref}")
+            pdf = render(target, user, url)  # warm-up: fonts, templates
             times, cpu = [], []
             for _ in range(3):
                 start, start_cpu = time.perf_counter(), time.process_time()
-                pdf = render(target, user)
+                pdf = render(target, user, url)
                 times.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
             tracemalloc.start()
-            render(target, user)
+            render(target, user, url)
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         db.engine.dispose()

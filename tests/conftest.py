@@ -171,6 +171,12 @@ def log_in(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
+def log_out(client):
+    """Log out the way the page does: a POST with the CSRF token (GET /logout is refused)."""
+    page = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    return client.post("/logout", data={"csrf_token": csrf_from(page)})
+
+
 @pytest.fixture
 def login(client, users):
     """Log the test client in as the demo user of `role`; returns the client's CSRF token."""

@@ -1,8 +1,10 @@
 """Logging in and out, sessions, disabled users."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from app.auth.models import LoginSession, User
+from app.auth.models import LoginAttempt, LoginSession, User
 from app.auth.services import set_active
 from app.extensions import db
 from tests.conftest import PASSWORD, csrf_from, log_in
@@ -42,7 +44,9 @@ def test_session_cookie_flags_and_new_session_each_login(client, users):
 
 def test_logout_ends_the_session(client, users):
     log_in(client, "sales")
-    client.get("/logout")
+    assert client.get("/logout").status_code == 405  # a link or image elsewhere cannot log staff out
+    token = csrf_from(client.get("/sales/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/sales/").status_code == 302
     assert db.session.execute(select(LoginSession.ended_at)).scalar_one() is not None
 
@@ -69,3 +73,47 @@ def test_next_parameter_only_allows_local_paths(client, users):
     response = client.post("/login?next=https://evil.example/x",
                            data={"username": "sales", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/sales/"
+
+
+def test_repeated_wrong_passwords_lock_the_account_with_minutes_left(app, client, users):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert log_in(client, "manager", "wrong").status_code == 422
+    response = log_in(client, "manager")  # the right password, but the account is locked
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Too many failed logins for this account. Try again in 15 minutes" in html
+    assert client.get("/manager/").status_code == 302  # not logged in
+    outcomes = db.session.execute(select(LoginAttempt.outcome).order_by(LoginAttempt.id)).scalars().all()
+    assert outcomes == ["failed"] * app.config["LOGIN_MAX_FAILURES"] + ["locked"]
+    assert log_in(client, "sales").status_code == 302  # another account is not locked
+
+
+def test_lock_runs_out_and_a_success_resets_the_count(app, client, users):
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit - 1):
+        log_in(client, "sales", "wrong")
+    assert log_in(client, "sales").status_code == 302  # one short of the lock: a success resets
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/sales/").get_data(as_text=True))})
+    for _ in range(limit - 1):
+        log_in(client, "sales", "wrong")
+    assert log_in(client, "sales").status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/sales/").get_data(as_text=True))})
+    for _ in range(limit):
+        log_in(client, "sales", "wrong")
+    assert log_in(client, "sales").status_code == 429
+    # the failures age past the window: the account opens again
+    db.session.execute(LoginAttempt.__table__.update().values(at=LoginAttempt.at - timedelta(minutes=16)))
+    db.session.commit()
+    assert log_in(client, "sales").status_code == 302
+
+
+def test_many_accounts_from_one_address_lock_the_address(app, client, users):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 6
+    try:
+        for n in range(6):
+            log_in(client, f"guess{n}", "wrong")
+        response = log_in(client, "inventory")
+        assert response.status_code == 429
+        assert "from this computer" in response.get_data(as_text=True)
+    finally:
+        app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 20

@@ -37,8 +37,14 @@ def test_pick_list_pdf_in_bin_order_with_banner_and_number_on_every_page(client,
                                   owner_team="fulfillment", status="approved"))
     db.session.add(SpecialRequest(order_id=order.id, kind="engraving", text="Rejected idea",
                                   owner_team="fulfillment", status="rejected"))
-    login("fulfillment")
-    response = client.get(f"/orders/{order.number}/pick-list.pdf")
+    token = login("fulfillment")
+    preview = client.get(f"/orders/{order.number}/pick-list.pdf")  # looking is not printing
+    assert preview.status_code == 200 and preview.mimetype == "application/pdf"
+    assert db.session.execute(select(Document).where(Document.kind == "pick_list")).first() is None
+    assert db.session.execute(select(Event).where(Event.kind == "order.pick_list_printed")).first() is None
+    printed = client.post(f"/orders/{order.number}/pick-list.pdf", data={"csrf_token": token})
+    assert printed.status_code == 303 and printed.headers["Location"] == f"/orders/{order.number}/pick-list.pdf"
+    response = client.get(printed.headers["Location"])
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages = pages_text(response.data)
     assert len(pages) >= 2
@@ -51,8 +57,10 @@ def test_pick_list_pdf_in_bin_order_with_banner_and_number_on_every_page(client,
     expected = [p.sku for p in sorted(products, key=lambda p: walk_key(p.bin_location))]
     assert list(dict.fromkeys(printed_skus)) == expected
     # Printing is recorded; a reprint serves the stored bytes.
-    again = client.get(f"/orders/{order.number}/pick-list.pdf")
+    again = client.post(f"/orders/{order.number}/pick-list.pdf", data={"csrf_token": token}, follow_redirects=True)
     assert again.data == response.data
+    assert client.get(f"/orders/{order.number}/pick-list.pdf", headers={"If-None-Match": response.headers["ETag"]}
+                      ).status_code == 304
     documents = db.session.execute(select(Document).where(Document.kind == "pick_list")).scalars().all()
     assert len(documents) == 1 and documents[0].content == response.data
     events = db.session.execute(select(Event.summary).where(Event.kind == "order.pick_list_printed")).scalars().all()
@@ -65,8 +73,9 @@ def test_wave_pick_list_has_a_bin_summary_then_each_order(client, login, make_pr
               for n in (1, 2, 3)]
     wave = picking.start_wave(orders, users["fulfillment"])
     db.session.commit()
-    login("fulfillment")
-    response = client.get(f"/fulfillment/waves/{wave.id}/pick-list.pdf")
+    token = login("fulfillment")
+    response = client.post(f"/fulfillment/waves/{wave.id}/pick-list.pdf", data={"csrf_token": token},
+                           follow_redirects=True)
     assert response.status_code == 200
     pages = pages_text(response.data)
     assert len(pages) == 4  # summary, then one page per order

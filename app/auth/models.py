@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,3 +92,21 @@ class LoginSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column()
     user: Mapped[User] = relationship()
 
+
+
+class LoginAttempt(db.Model):
+    """Every login attempt, kept so that repeated failures slow an account and an address
+    down for every worker and host (the database is the state they share)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('ok', 'failed', 'locked')", name="known_outcome"),
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

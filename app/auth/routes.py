@@ -1,12 +1,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import services, throttle
 from app.auth.access import dashboard_url
 from app.auth.forms import LoginForm
 from app.events.services import record_event
-from app.extensions import db, login_manager
-from app.web import safe_next
+from app.extensions import login_manager
+from app.web.navigation import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -21,28 +21,40 @@ def login():
     if current_user.is_authenticated:
         return redirect(dashboard_url(current_user))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+    if not form.validate_on_submit():
+        return _login_page(form)
+    username, address = form.username.data.strip().lower(), request.remote_addr or "unknown"
+    try:
+        throttle.check(username, address)
+    except throttle.LoginLocked as exc:
+        throttle.record(username, address, "locked")  # kept: the view answers, the request commits
+        form.password.errors.append(str(exc))
+        return _login_page(form, 429)
+    user = services.authenticate(username, form.password.data)
+    if user is None or not user.active:
+        throttle.record(username, address, "failed")
         if user is None:
             form.password.errors.append("Unknown username or wrong password.")
-        elif not user.active:
-            form.username.errors.append("This account is disabled. Ask an administrator.")
         else:
-            next_url = safe_next(request.args.get("next"))
-            session.clear()  # a fresh session on every login
-            services.start_session(user)
-            login_user(user, remember=form.remember.data)
-            record_event("user.login", f"{user.username} logged in", actor=user)
-            db.session.commit()
-            return redirect(next_url or dashboard_url(user))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+            form.username.errors.append("This account is disabled. Ask an administrator.")
+        return _login_page(form)
+    throttle.record(username, address, "ok")
+    next_url = safe_next(request.args.get("next"))
+    session.clear()  # a fresh session on every login
+    services.start_session(user)
+    login_user(user, remember=form.remember.data)
+    record_event("user.login", f"{user.username} logged in", actor=user)
+    return redirect(next_url or dashboard_url(user))
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+def _login_page(form, status=None):
+    return render_template("auth/login.html", form=form), status or (422 if form.errors else 200)
+
+
+@bp.post("/logout")
 @login_required
 def logout():
     services.end_session(current_user.session_token)
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -3,12 +3,13 @@
 from sqlalchemy import func, select
 
 from app.auth.models import LoginSession, User
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.timeutil import utcnow
 
 
-class UserError(Exception):
+class UserError(Refusal):
     """A user operation refused; the message is for the person who asked."""
 
 

@@ -4,10 +4,11 @@ taken with a conditional UPDATE so that two sellers can never take the same unit
 from sqlalchemy import select, update
 
 from app.catalog.models import Product, StockMovement
+from app.errors import Refusal
 from app.extensions import db
 
 
-class StockError(Exception):
+class StockError(Refusal):
     """A stock operation that would break the ledger; the message is for the user."""
 
 

@@ -1,11 +1,10 @@
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.catalog import stock
 from app.catalog.models import Product, StockMovement
-from app.catalog.services import StockError
 from app.extensions import db
 from app.inventory.forms import AdjustForm, ReceiveForm
 from app.orders.backorders import allocate_backorders, waiting_lines
@@ -13,7 +12,10 @@ from app.orders.models import Order, OrderLine
 from app.orders.queries import Queue, has_backorder
 from app.orders.requests import pending_for
 from app.orders.states import OPEN_STATUSES
-from app.web import render_list, render_queue
+from app.pagination import paginate
+from app.web.inputs import page_arg, search_arg
+from app.web.rendering import render_list, render_queue
+from app.web.transaction import on_refusal
 
 bp = Blueprint("inventory", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["inventory"])
@@ -59,18 +61,17 @@ def index():
 
 def _product_page(q: str, page: int):
     stmt = select(Product).order_by(Product.sku)
-    if q.strip():
-        term = f"%{q.strip()}%"
+    if q:
+        term = f"%{q}%"
         stmt = stmt.where(or_(Product.sku.ilike(term), Product.name.ilike(term), Product.bin_location.ilike(term)))
-    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(stmt, page)
 
 
 @bp.get("/products")
 def products():
-    q = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    q = search_arg()
     return render_list("inventory/products.html", "inventory/_products.html", q=q,
-                       pagination=_product_page(q, page))
+                       pagination=_product_page(q, page_arg()))
 
 
 def get_product(sku: str) -> Product:
@@ -87,11 +88,11 @@ def _reservations(product):
 
 def _movements(product, page: int):
     stmt = select(StockMovement).where(StockMovement.product_id == product.id).order_by(StockMovement.id.desc())
-    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(stmt, page)
 
 
 def _render_product(product, receive=None, adjust=None, status=200):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     context = dict(product=product, receive=receive or ReceiveForm(formdata=None),
                    adjust=adjust or AdjustForm(formdata=None), reservations=_reservations(product),
                    waiting=waiting_lines(product.id), pagination=_movements(product, page))
@@ -109,7 +110,6 @@ def receive(sku):
     if not form.validate():
         return _render_product(product, receive=form, status=422)
     stock.receive_stock(product, form.quantity.data, form.reference.data or "", current_user)
-    db.session.commit()
     waiting = sum(line.qty_backordered for line in waiting_lines(product.id))
     message = f"{product.sku}: received {form.quantity.data}."
     if waiting:
@@ -123,22 +123,21 @@ def adjust(sku):
     product, form = get_product(sku), AdjustForm()
     if not form.validate():
         return _render_product(product, adjust=form, status=422)
-    try:
-        stock.adjust_stock(product, form.change.data, form.reason.data, current_user)
-    except StockError as exc:
-        db.session.rollback()
-        form.change.errors.append(str(exc))
-        return _render_product(product, adjust=form, status=422)
-    db.session.commit()
+    on_refusal(lambda exc: _refused_adjust(sku, form, exc))
+    stock.adjust_stock(product, form.change.data, form.reason.data, current_user)
     flash(f"{product.sku}: adjusted by {form.change.data:+d}.", "success")
     return redirect(url_for("inventory.product", sku=product.sku))
+
+
+def _refused_adjust(sku, form, exc):
+    form.change.errors = [*form.change.errors, str(exc)]
+    return _render_product(get_product(sku), adjust=form, status=422)
 
 
 @bp.post("/products/<sku>/allocate")
 def allocate(sku):
     product = get_product(sku)
     allocated = allocate_backorders(product, current_user)
-    db.session.commit()
     if allocated:
         flash(f"{product.sku}: reserved " + ", ".join(f"{n} for {line.order.number}" for line, n in allocated)
               + ". Those orders are ready to pick again.", "success")

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.extensions import login_manager
 from app.live import feed
+from app.web.inputs import int_arg
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
@@ -37,8 +38,8 @@ def _viewer():
 
 @bp.get("/feed")
 def poll():
-    since = request.args.get("since", type=int)
-    if since is None or since < 0:
+    since = int_arg("since", None, lo=0, hi=2**63 - 1)
+    if since is None:
         return jsonify(error="since must be the id of the last event the page has seen"), 400
     newest, viewer = _viewer()
     if viewer is None:
@@ -49,7 +50,7 @@ def poll():
         return login_manager.unauthorized()
     if newest == since:
         return "", 204
-    topics = feed.parse_topics(request.args.get("topics", ""))
+    topics = feed.parse_topics(request.args.get("topics", "")[:400])
     if newest < since:  # the log is behind the page (a restored database): redraw everything
         return jsonify(head=newest, topics=topics)
     return jsonify(head=newest, topics=feed.changed_topics(since, newest, topics, viewer))

@@ -34,6 +34,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.mail.message import build_email
@@ -163,7 +164,7 @@ def work(interval: float = 2.0, batch: int = 50, should_stop=lambda: False, echo
 def retry_now(message: OutboxMessage, actor) -> OutboxMessage:
     """Queue a failed (or waiting) message again, due now; flushes, the caller commits."""
     if message.status not in ("failed", "queued"):
-        raise ValueError("Only a failed or waiting email can be retried; this one is " + message.status + ".")
+        raise Refusal("Only a failed or waiting email can be retried; this one is " + message.status + ".")
     message.status = "queued"
     message.next_attempt_at = utcnow()
     if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:

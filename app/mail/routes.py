@@ -1,8 +1,6 @@
 """The mail pages: every email the app sent or will send, one message, retry by hand."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
@@ -14,7 +12,10 @@ from app.mail.message import build_email
 from app.mail.models import OutboxMessage
 from app.mail.relay import retry_now
 from app.orders.models import Order
-from app.web import render_list
+from app.pagination import paginate
+from app.web.inputs import choice_arg, page_arg, search_arg
+from app.web.navigation import back_url
+from app.web.rendering import render_list
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
 restrict_blueprint(bp, "sales", "manager")
@@ -41,15 +42,14 @@ def _search(q: str):
 @bp.get("/")
 def index():
     """Emails, newest first, by status tab; searchable by address, subject or order number."""
-    view = request.args.get("view") if request.args.get("view") in VIEWS else "all"
-    q = request.args.get("q", "")[:100]
+    view = choice_arg("view", VIEWS, "all")
+    q = search_arg()
     stmt = (select(OutboxMessage).outerjoin(Order, Order.id == OutboxMessage.order_id)
             .options(contains_eager(OutboxMessage.order))
             .where(*VIEWS[view][1]).order_by(OutboxMessage.id.desc()))
-    if q.strip():
+    if q:
         stmt = stmt.where(_search(q))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    pagination = paginate(stmt, page_arg())
     return render_list("mail/index.html", "mail/_list.html", pagination=pagination, view=view,
                        views=VIEWS, q=q)
 
@@ -72,22 +72,10 @@ def eml(message_id):
     return response
 
 
-def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    return target if target.startswith("/") and not target.startswith("//") and not parts.netloc else default
-
-
 @bp.post("/<int:message_id>/retry")
 def retry(message_id):
     """Queue a failed or waiting email again, due now."""
     row = _message(message_id)
-    try:
-        retry_now(row, current_user)
-    except ValueError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"Email to {row.to_address} queued again; the relay sends it within seconds.", "success")
-    return redirect(_back(url_for("mail.message", message_id=message_id)))
+    retry_now(row, current_user)
+    flash(f"Email to {row.to_address} queued again; the relay sends it within seconds.", "success")
+    return redirect(back_url(url_for("mail.message", message_id=message_id)))

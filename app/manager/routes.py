@@ -7,7 +7,7 @@ from app.orders.communications import open_mail_problems
 from app.orders.models import Order
 from app.orders.queries import Queue, late
 from app.orders.states import CLOSED_STATUSES, STATUSES
-from app.web import render_queue
+from app.web.rendering import render_queue
 
 bp = Blueprint("manager", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])

@@ -7,10 +7,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 
 from app.auth.access import role_required
-from app.extensions import db
 from app.live.feed import LIVE_ROLES
 from app.notifications import services
-from app.web import render_page
+from app.web.inputs import page_arg
+from app.web.navigation import back_url
+from app.web.rendering import render_page
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -51,13 +52,8 @@ def here() -> str:
     return request.full_path.rstrip("?")
 
 
-def _back(default_endpoint="notifications.index"):
-    """Where a form asked to go back to (a local path only)."""
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
-        return redirect(target)
-    return redirect(url_for(default_endpoint))
+def _back():
+    return redirect(back_url(url_for("notifications.index")))
 
 
 def _own(notification_id: int):
@@ -68,8 +64,7 @@ def _own(notification_id: int):
 @role_required(*LIVE_ROLES)
 def index():
     unread_only = request.args.get("show") == "unread"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    pagination = services.notification_page(current_user, unread_only=unread_only, page=page)
+    pagination = services.notification_page(current_user, unread_only=unread_only, page=page_arg())
     return render_page("notifications/index.html", {"notification-list": "notifications/_list.html"},
                        pagination=pagination, unread_only=unread_only)
 
@@ -92,7 +87,6 @@ def alerts():
 @role_required(*LIVE_ROLES)
 def read(notification_id):
     services.mark_read(_own(notification_id))
-    db.session.commit()
     return _back()
 
 
@@ -100,7 +94,6 @@ def read(notification_id):
 @role_required(*LIVE_ROLES)
 def read_all():
     count = services.mark_all_read(current_user)
-    db.session.commit()
     flash(f"{count} notification{'s' if count != 1 else ''} marked read." if count else "Nothing was unread.", "info")
     return _back()
 
@@ -108,12 +101,6 @@ def read_all():
 @bp.post("/<int:notification_id>/acknowledge")
 @role_required(*LIVE_ROLES)
 def acknowledge(notification_id):
-    try:
-        services.acknowledge(_own(notification_id), current_user)
-        db.session.commit()
-    except services.NotificationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Alert acknowledged for the whole team.", "success")
+    services.acknowledge(_own(notification_id), current_user)
+    flash("Alert acknowledged for the whole team.", "success")
     return _back()

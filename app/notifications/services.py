@@ -4,13 +4,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User, UserRole
+from app.errors import Refusal
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.routing import ACKNOWLEDGED, is_alert, teams_for
+from app.pagination import paginate
 from app.timeutil import utcnow
 
 
-class NotificationError(Exception):
+class NotificationError(Refusal):
     """A notification action refused; the message is for the user."""
 
 
@@ -60,12 +62,12 @@ def latest(user, limit: int = 8) -> list[Notification]:
     return db.session.execute(_mine(user).limit(limit)).scalars().all()
 
 
-def notification_page(user, *, unread_only=False, page=1, per_page=25):
+def notification_page(user, *, unread_only=False, page=1):
     """One page of the user's notifications, newest first."""
     stmt = _mine(user)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page)
 
 
 def open_alerts(user) -> list[Notification]:

@@ -3,17 +3,18 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.access import role_required
 from app.catalog.lookup import product_by_sku
+from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db
 from app.orders import amendments, requests
 from app.orders.forms import AmendForm, DecisionForm, request_form
-from app.orders.routes import REFUSALS, _run, bp, get_order
-from app.orders.services import OrderError
+from app.orders.routes import _run, bp, get_order
 from app.orders.states import CHANNEL_LABELS
+from app.web.inputs import parse_int
+from app.web.transaction import on_refusal
 
 ADD_ROWS = 4
 
@@ -26,7 +27,8 @@ def add_request(ref):
     if not form.validate():
         flash("Special request not added: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
-    return _run(order, requests.add_request, form.kind.data, form.text.data, current_user, form.due_date.data)
+    return _run(order, requests.add_request, form.kind.data, form.text.data, current_user, form.due_date.data,
+                done=f"{order.ref}: special request added; the owning team decides whether it can be met.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/decide")
@@ -37,25 +39,28 @@ def decide_request(ref, request_id):
     if not form.validate():
         flash("Choose Approve or Reject.", "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
-    return _run(order, requests.decide_request, request_id, form.decision.data == "approve", form.note.data or "", current_user)
+    return _run(order, requests.decide_request, request_id, form.decision.data == "approve", form.note.data or "",
+                current_user, done=f"{order.ref}: special request {'approved' if form.decision.data == 'approve' else 'rejected'}.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/done")
 @role_required("inventory", "fulfillment", "manager")
 def complete_request(ref, request_id):
-    return _run(get_order(ref), requests.complete_request, request_id, current_user)
+    return _run(get_order(ref), requests.complete_request, request_id, current_user,
+                done="Special request marked done.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/withdraw")
 @role_required("sales", "manager")
 def withdraw_request(ref, request_id):
-    return _run(get_order(ref), requests.withdraw_request, request_id, current_user)
+    return _run(get_order(ref), requests.withdraw_request, request_id, current_user, done="Special request withdrawn.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/not-promised")
 @role_required("sales", "manager")
 def not_promised(ref, request_id):
-    return _run(get_order(ref), requests.accept_not_promised, request_id, current_user)
+    return _run(get_order(ref), requests.accept_not_promised, request_id, current_user,
+                done="Recorded: the customer accepts the order without this request.")
 
 
 # --- amendments ---------------------------------------------------------------------------
@@ -70,25 +75,25 @@ def amend_form(order, fresh: bool = False) -> AmendForm:
 def _quantities(order, errors) -> dict[int, int]:
     quantities = {}
     for line in order.lines:
-        raw = request.form.get(f"qty-{line.id}", str(line.quantity)).strip()
-        if not raw.isdigit() or int(raw) > 100_000:
+        value = parse_int(request.form.get(f"qty-{line.id}", str(line.quantity)), 0, 100_000)
+        if value is None:
             errors[f"qty-{line.id}"] = "Enter a whole number from 0 (remove) to 100,000."
         else:
-            quantities[line.id] = int(raw)
+            quantities[line.id] = value
     return quantities
 
 
 def _additions(errors) -> list:
     additions = []
     for row in range(ADD_ROWS):
-        sku = request.form.get(f"add_sku-{row}", "").strip()
-        raw = request.form.get(f"add_qty-{row}", "").strip()
+        sku = request.form.get(f"add_sku-{row}", "").strip()[:60]
+        raw = request.form.get(f"add_qty-{row}", "").strip()[:12]
         if not sku and not raw:
             continue
         product = product_by_sku(sku) if sku else None
         if product is None:
             errors[f"add_sku-{row}"] = f"No product with the SKU “{sku}”." if sku else "Enter the SKU."
-        elif not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        elif parse_int(raw, 1, 100_000) is None:
             errors[f"add_qty-{row}"] = "Enter a quantity from 1 to 100,000."
         else:
             additions.append((product, int(raw)))
@@ -107,7 +112,7 @@ def _render_amend(order, form, errors=None, conflict=None, status=200):
 def _conflict(order):
     """Someone saved the order since this form was opened: say what changed and show it as it is now
     (who asked and how it was verified are kept; the changes must be made again)."""
-    seen = request.form.get("seen_event", 0, type=int)
+    seen = parse_int(request.form.get("seen_event")) or 0
     changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > seen)
                                  .order_by(Event.id)).scalars().all()
     form = amend_form(order, fresh=True)
@@ -122,13 +127,10 @@ def amend(ref):
     order = get_order(ref)
     form = amend_form(order)
     if request.method == "GET":
-        try:
-            amendments.check_amendable(order, current_user)
-        except OrderError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("orders.detail", ref=order.ref))
+        on_refusal(back=url_for("orders.detail", ref=order.ref))
+        amendments.check_amendable(order, current_user)
         return _render_amend(order, form)
-    if request.form.get("version", type=int) != order.version:
+    if request.form.get("version", "").strip() != str(order.version):
         return _conflict(order)
     errors = {}
     form_ok = form.validate()
@@ -143,31 +145,25 @@ def amend(ref):
                                       quantities=quantities, additions=additions, header=header)
     if not form_ok or errors:
         return _render_amend(order, form, errors, status=422)
-    try:
-        revision = amendments.amend_order(order, change, current_user)
-        db.session.commit()
-    except REFUSALS as exc:
-        db.session.rollback()
-        order = get_order(ref)
-        form.form_errors.append(str(exc))
-        return _render_amend(order, form, errors, status=422)
-    except StaleDataError:  # saved by someone else between our version check and our write
-        db.session.rollback()
-        return _conflict(get_order(ref))
+    on_refusal(lambda exc: _refused_amend(ref, form, errors, exc))
+    revision = amendments.amend_order(order, change, current_user)
     flash(f"{order.ref} amended: revision {revision.number}. " + "; ".join(c["text"] for c in revision.diff), "success")
     return redirect(url_for("orders.detail", ref=order.ref))
+
+
+def _refused_amend(ref, form, errors, exc):
+    """The amendment was refused, or someone saved the order between our version check and our write."""
+    if isinstance(exc, Conflict):
+        return _conflict(get_order(ref))
+    form.form_errors.append(str(exc))
+    return _render_amend(get_order(ref), form, errors, status=422)
 
 
 @bp.post("/<ref>/ask-release")
 @role_required("sales", "manager")
 def ask_release(ref):
     order = get_order(ref)
-    try:
-        amendments.ask_pick_release(order, current_user, request.form.get("change", ""))
-        db.session.commit()
-    except REFUSALS as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")
+    on_refusal(back=url_for("orders.detail", ref=order.ref))
+    amendments.ask_pick_release(order, current_user, request.form.get("change", "")[:500])
+    flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")
     return redirect(url_for("orders.detail", ref=order.ref))

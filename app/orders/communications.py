@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, or_, select
 
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.mail.models import OutboxMessage
@@ -14,7 +15,7 @@ DIRECTIONS = {"out": "To the customer", "in": "From the customer"}
 MEDIUMS = {"phone": "Phone call", "email": "Email", "message": "Message (text, chat, letter)"}
 
 
-class CommunicationError(Exception):
+class CommunicationError(Refusal):
     """A log entry refused for a business reason; the message is for the user."""
 
 

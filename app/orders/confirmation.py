@@ -15,12 +15,12 @@ from app.documents.pdf import render_pdf
 from app.documents.store import find_document, store_document
 from app.events.services import record_event
 from app.extensions import db
+from app.formatting import money
 from app.mail.outbox import queue_email
 from app.orders.models import Communication, Revision
 from app.orders.promising import promise_for
 from app.orders.states import METHOD_LABELS
 from app.timeutil import business_today, local
-from app.web import money
 
 KIND = "confirmation"
 _suppressed: ContextVar[bool] = ContextVar("confirmations_suppressed", default=False)

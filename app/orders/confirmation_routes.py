@@ -1,6 +1,6 @@
 """Order-page views for confirmations: the stored PDF and the communication log."""
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer
@@ -9,11 +9,16 @@ from app.auth.access import ORDER_VIEWERS, role_required
 from app.documents.models import Document
 from app.extensions import db
 from app.orders.communication_form import CommunicationForm
-from app.orders.communications import CommunicationError, confirmation_state, log_communication
+from app.orders.communications import confirmation_state, log_communication
 from app.orders.confirmation import KIND
 from app.orders.models import Order
 from app.orders.promising import promise_for, set_accepts_split
+from app.orders.refs import parse_ref
 from app.orders.routes import bp, get_order, render_detail
+from app.web.inputs import int_arg
+from app.web.navigation import back_url
+from app.web.rendering import document_response
+from app.web.transaction import on_refusal
 
 
 def confirmation_documents(order) -> list[Document]:
@@ -30,21 +35,15 @@ bp.add_app_template_global(promise_for)
 bp.add_app_template_global(CommunicationForm, "CommunicationForm")
 
 
-def send_document(document: Document):
-    """The stored bytes of an issued document, as they were issued."""
-    response = make_response(document.content)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
-    response.set_etag(document.sha256)
-    return response.make_conditional(request)
-
-
 def issued_confirmation(ref: str, revision: int | None) -> Document | None:
     """The stored confirmation of order `ref` (latest revision unless told), in one query."""
+    parsed = parse_ref(ref)
+    if parsed is None or parsed.number is None:
+        return None
     wanted = revision if revision else Order.revision
     return db.session.execute(
         select(Document).join(Order, Order.id == Document.order_id)
-        .where(Order.number == ref.strip().upper(), Document.kind == KIND, Document.revision == wanted)
+        .where(Order.number == parsed.number, Document.kind == KIND, Document.revision == wanted)
     ).scalar_one_or_none()
 
 
@@ -52,8 +51,8 @@ def issued_confirmation(ref: str, revision: int | None) -> Document | None:
 @role_required(*ORDER_VIEWERS)
 def confirmation_pdf(ref):
     """The latest revision's confirmation, or `?revision=N`; 404 if none was issued."""
-    document = issued_confirmation(ref, request.args.get("revision", type=int)) or abort(404)
-    return send_document(document)
+    document = issued_confirmation(ref, int_arg("revision", lo=1)) or abort(404)
+    return document_response(document)
 
 
 @bp.post("/<ref>/communications")
@@ -64,17 +63,16 @@ def log_contact(ref):
     form = CommunicationForm()
     if not form.validate_on_submit():
         return render_detail(order, 422, comm_form=form)
-    try:
-        log_communication(order, current_user, direction=form.direction.data, medium=form.medium.data,
-                          summary=form.summary.data, contact=form.contact.data or "",
-                          confirms=form.confirms.data)
-    except CommunicationError as exc:
-        db.session.rollback()
-        form.confirms.errors = [str(exc)]
-        return render_detail(order, 422, comm_form=form)
-    db.session.commit()
+    on_refusal(lambda exc: _refused_contact(ref, form, exc))
+    log_communication(order, current_user, direction=form.direction.data, medium=form.medium.data,
+                      summary=form.summary.data, contact=form.contact.data or "", confirms=form.confirms.data)
     flash(f"{order.ref}: logged.", "success")
     return redirect(url_for("orders.detail", ref=order.ref, _anchor="communications"))
+
+
+def _refused_contact(ref, form, exc):
+    form.confirms.errors = [str(exc)]
+    return render_detail(get_order(ref), 422, comm_form=form)
 
 
 @bp.post("/<ref>/split")
@@ -86,9 +84,4 @@ def accept_split(ref):
         flash("A split can only be agreed before the order is submitted; amend the order instead.", "error")
     else:
         set_accepts_split(order, current_user, request.form.get("accepts_split") == "y")
-        db.session.commit()
-    return redirect(request.referrer if _same_site(request.referrer) else url_for("orders.detail", ref=order.ref))
-
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+    return redirect(back_url(url_for("orders.detail", ref=order.ref)))

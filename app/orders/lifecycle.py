@@ -6,13 +6,14 @@ do the stock and document work around a transition and call `apply` for the chan
 
 from dataclasses import dataclass
 
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.states import CLOSED_STATUSES, METHODS, STATUS_LABELS
 from app.timeutil import utcnow
 
 
-class TransitionError(Exception):
+class TransitionError(Refusal):
     """A status change that is not allowed; the message is for the person who tried it."""
 
 

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from flask import current_app, request
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import contains_eager, undefer
 
 from app.customers.models import Customer
-from app.extensions import db
 from app.orders.models import Order, OrderLine
+from app.orders.refs import parse_ref
+from app.pagination import paginate
 from app.timeutil import business_today
 
 
@@ -32,9 +32,9 @@ def search_filter(q: str):
     term = f"%{q.strip()}%"
     clauses = [Order.number.ilike(term), Customer.name.ilike(term), Customer.code.ilike(term),
                Order.customer_reference.ilike(term)]
-    ref = q.strip().upper()
-    if ref.startswith("DRAFT-") and ref[6:].isdigit():
-        clauses.append(Order.id == int(ref[6:]))
+    parsed = parse_ref(q)
+    if parsed is not None and parsed.draft_id is not None:
+        clauses.append(Order.id == parsed.draft_id)
     return or_(*clauses)
 
 
@@ -49,7 +49,7 @@ def order_page(queue: Queue, q: str = "", page: int = 1):
     )
     if q.strip():
         stmt = stmt.where(search_filter(q))
-    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(stmt, page)
 
 
 def late():
@@ -59,11 +59,3 @@ def late():
 
 def has_backorder():
     return exists().where(OrderLine.order_id == Order.id, OrderLine.qty_backordered > 0)
-
-
-def list_args(queues: dict[str, Queue]) -> tuple[Queue, str, int]:
-    """The queue, search text and page number asked for in the query string."""
-    queue = queues.get(request.args.get("view", ""), next(iter(queues.values())))
-    q = request.args.get("q", "")[:100]
-    page = request.args.get("page", 1, type=int) or 1
-    return queue, q, max(page, 1)

@@ -1,22 +1,21 @@
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.access import ORDER_VIEWERS, role_required
-from app.catalog.services import StockError
+from app.documents import printing
+from app.errors import Conflict, Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.orders import lifecycle, services
 from app.orders.forms import DecisionForm, request_form
-from app.orders.lifecycle import TransitionError
-from app.orders.models import Order
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
-from app.web import render_page, safe_next
+from app.web.navigation import safe_next
+from app.web.rendering import document_response, pdf_response, render_page
+from app.web.transaction import on_refusal
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-REFUSALS = (TransitionError, services.OrderError, StockError)
 DETAIL_FIELDS = {"cancel": ("reason",), "dispatch": ("carrier", "tracking_number"), "collect": ("collected_by",)}
 
 
@@ -25,40 +24,31 @@ def get_order(ref: str):
     return services.find_order(ref) or abort(404)
 
 
-def _numbered_since(ref: str):
-    """The order a DRAFT-<id> address named, if it has been submitted (and numbered) since."""
-    ref = ref.strip().upper()
-    if ref.startswith("DRAFT-") and ref[6:].isdigit():
-        order = db.session.get(Order, int(ref[6:]))
-        if order is not None and order.number:
-            return order
-    return None
+def order_url(order) -> str:
+    """The order's page as a full address (QR codes on printed documents)."""
+    return url_for("orders.detail", ref=order.ref, _external=True)
 
 
 def _check_version(order) -> bool:
     """True if the form was made from the order as it is now (optimistic lock)."""
-    return request.form.get("version", type=int) == order.version
+    return request.form.get("version", "").strip() == str(order.version)
 
 
-def _run(order, action, *args, **kwargs):
-    """Run a change on the order, commit, and tell the user how it went."""
-    back = redirect(safe_next(request.form.get("next")) or url_for("orders.detail", ref=order.ref))
+def stale_page(order) -> Conflict:
+    return Conflict(f"{order.ref} was changed by someone else while you were looking at it. "
+                    "Here is the current order; check it and try again.")
+
+
+def _run(order, action, *args, done: str | None = None, **kwargs):
+    """Run a change on the order from a button on its page; the request commits it.
+    A refusal (or a page made from an older version) comes back as a message on the page."""
+    back = safe_next(request.form.get("next")) or url_for("orders.detail", ref=order.ref)
+    on_refusal(back=back)
     if not _check_version(order):
-        flash(f"{order.ref} was changed by someone else while you were looking at it. "
-              "Here is the current order; check it and try again.", "error")
-        return back
-    try:
-        action(order, *args, **kwargs)
-        db.session.commit()
-    except REFUSALS as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    except StaleDataError:
-        db.session.rollback()
-        flash(f"{order.ref} was changed by someone else at the same moment; nothing was saved. Try again.", "error")
-    else:
-        flash(f"{order.ref}: done.", "success")
-    return back
+        raise stale_page(order)
+    action(order, *args, **kwargs)
+    flash(done() if callable(done) else done or f"{order.ref}: done.", "success")
+    return redirect(back)
 
 
 @bp.get("/")
@@ -76,7 +66,7 @@ def jump():
 @bp.get("/<ref>")
 @role_required(*ORDER_VIEWERS)
 def detail(ref):
-    numbered = _numbered_since(ref)
+    numbered = services.submitted_draft(ref)
     if numbered is not None:  # a page (or its live refresh) still naming the draft
         return redirect(url_for("orders.detail", ref=numbered.ref))
     return render_detail(get_order(ref))
@@ -126,7 +116,8 @@ def transition(ref, name):
             # a customer's cancellation is an amendment; a stale page gets the conflict message below
             return redirect(url_for("orders.amend", ref=order.ref))
     details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
-    return _run(order, services.transition, name, current_user, **details)
+    return _run(order, services.transition, name, current_user, **details,
+                done=lambda: f"{order.ref} is now {order.status_label}.")
 
 
 @bp.get("/<ref>/emails/<int:email_id>.eml")
@@ -143,52 +134,76 @@ def inbound_email(ref, email_id):
 @role_required("sales", "manager")
 def hold(ref):
     order = get_order(ref)
-    return _run(order, lifecycle.set_hold, current_user, request.form.get("reason", ""))
+    return _run(order, lifecycle.set_hold, current_user, request.form.get("reason", "")[:200],
+                done=f"{order.ref} is on hold.")
 
 
 @bp.post("/<ref>/release-hold")
 @role_required("sales", "manager")
 def release_hold(ref):
     order = get_order(ref)
-    return _run(order, lifecycle.release_hold, current_user)
+    return _run(order, lifecycle.release_hold, current_user, done=f"{order.ref} released from hold.")
 
 
 PRINTERS = ("fulfillment", "manager")
 
 
+def _printable(order):
+    if order.status not in ("confirmed", "picking"):
+        raise Refusal(f"{order.ref} is {order.status_label}: pick lists are printed for confirmed orders "
+                      "and orders being picked.")
+
+
 @bp.get("/<ref>/pick-list.pdf")
 @role_required(*PRINTERS)
 def pick_list_pdf(ref):
-    """The order's pick list for the current pick round (printing is recorded)."""
-    from app.fulfillment.documents import pdf_response, print_pick_list
-
+    """The order's pick list for this round: as printed, or a preview if not printed yet (writes nothing)."""
     order = get_order(ref)
-    if order.status not in ("confirmed", "picking"):
-        flash(f"{order.ref} is {order.status_label}: pick lists are printed for confirmed orders "
-              "and orders being picked.", "error")
-        return redirect(url_for("orders.detail", ref=order.ref))
-    document = print_pick_list(order, current_user)
-    db.session.commit()
-    return pdf_response(document)
+    on_refusal(back=url_for("orders.detail", ref=order.ref))
+    _printable(order)
+    document = printing.pick_list_document(order)
+    if document is not None:
+        return document_response(document)
+    return pdf_response(printing.render_pick_list(order, current_user, order_url(order)),
+                        f"pick-list-{order.number}-preview.pdf")
+
+
+@bp.post("/<ref>/pick-list.pdf")
+@role_required(*PRINTERS)
+def print_pick_list(ref):
+    """Record a print of the pick list (stored at the first print), then show it."""
+    order = get_order(ref)
+    on_refusal(back=url_for("orders.detail", ref=order.ref))
+    _printable(order)
+    printing.print_pick_list(order, current_user, order_url(order))
+    return redirect(url_for("orders.pick_list_pdf", ref=order.ref), 303)
 
 
 @bp.get("/<ref>/packing-slip.pdf")
 @role_required(*PRINTERS)
 def packing_slip_pdf(ref):
-    """The packing slip of the current packed round, or the last one issued."""
-    from app.documents.models import Document
-    from app.fulfillment.documents import pdf_response, print_packing_slip
-
+    """The packing slip of the current packed round (a preview until it is printed), or the
+    last one issued once the order has moved on (writes nothing)."""
     order = get_order(ref)
+    document = printing.packing_slip_document(order)
+    if document is not None and document.revision == printing.pick_round(order):
+        return document_response(document)
     if order.status in ("packed", "ready_for_pickup"):
-        document = print_packing_slip(order, current_user)
-        db.session.commit()
-    else:
-        document = db.session.execute(
-            select(Document).where(Document.order_id == order.id, Document.kind == "packing_slip")
-            .order_by(Document.revision.desc()).limit(1)
-        ).scalar_one_or_none() or abort(404)
-    return pdf_response(document)
+        return pdf_response(printing.render_packing_slip(order, current_user),
+                            f"packing-slip-{order.number}-preview.pdf")
+    return document_response(document or abort(404))
+
+
+@bp.post("/<ref>/packing-slip.pdf")
+@role_required(*PRINTERS)
+def print_packing_slip(ref):
+    """Record a print of the packing slip of the current packed round, then show it."""
+    order = get_order(ref)
+    on_refusal(back=url_for("orders.detail", ref=order.ref))
+    if order.status not in ("packed", "ready_for_pickup"):
+        raise Refusal(f"{order.ref} is {order.status_label}: a packing slip is printed once the order is packed.")
+    printing.print_packing_slip(order, current_user)
+    return redirect(url_for("orders.packing_slip_pdf", ref=order.ref), 303)
 
 
 # Views on this blueprint kept in their own modules: requests and amendments; confirmations.

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle
@@ -14,22 +15,34 @@ from app.orders.confirmation import issue_confirmation
 from app.orders.models import Order, OrderLine, Revision, Shipment, ShipmentLine
 from app.orders.numbering import next_order_number
 from app.orders.promising import apply_promise
+from app.orders.refs import parse_ref
 from app.timeutil import business_today, utcnow
 
 
-class OrderError(Exception):
+class OrderError(Refusal):
     """An order operation refused for a business reason; the message is for the user."""
 
 
 def find_order(ref: str) -> Order | None:
     """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
-    ref = (ref or "").strip().upper()
+    parsed = parse_ref(ref)
+    if parsed is None:
+        return None
     stmt = select(Order).options(selectinload(Order.lines).joinedload(OrderLine.product))
-    if ref.startswith("DRAFT-") and ref[6:].isdigit():
+    if parsed.draft_id is not None:
         return db.session.execute(
-            stmt.where(Order.id == int(ref[6:]), Order.number.is_(None))
+            stmt.where(Order.id == parsed.draft_id, Order.number.is_(None))
         ).scalar_one_or_none()
-    return db.session.execute(stmt.where(Order.number == ref)).scalar_one_or_none()
+    return db.session.execute(stmt.where(Order.number == parsed.number)).scalar_one_or_none()
+
+
+def submitted_draft(ref: str) -> Order | None:
+    """The order a DRAFT-<id> named, if it has been submitted (and numbered) since."""
+    parsed = parse_ref(ref)
+    if parsed is None or parsed.draft_id is None:
+        return None
+    order = db.session.get(Order, parsed.draft_id)
+    return order if order is not None and order.number else None
 
 
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.models import Order, OrderLine, VerificationFlag
@@ -134,11 +135,20 @@ def refresh_flags(order: Order, history: History | None = None) -> list[Verifica
     return list(order.flags)
 
 
-def acknowledge(order: Order, flag_id: int, actor) -> VerificationFlag:
-    """Record that `actor` has checked this flag with the customer (or decided it is fine)."""
-    flag = next((f for f in order.flags if f.id == flag_id), None)
+def shown_flags(order: Order, history: History | None = None) -> list[VerificationFlag]:
+    """The checks as they stand now, for showing: stored flags (with their acknowledgements)
+    for findings that still apply, and unsaved ones for new findings. Writes nothing."""
+    stored = {flag.key: flag for flag in order.flags}
+    return [stored.get(f.key) or VerificationFlag(key=f.key, kind=f.kind, message=f.message)
+            for f in findings(order, history)]
+
+
+def acknowledge(order: Order, key: str, actor) -> VerificationFlag:
+    """Record that `actor` has checked this finding with the customer (or decided it is fine)."""
+    refresh_flags(order)
+    flag = next((f for f in order.flags if f.key == key), None)
     if flag is None:
-        raise LookupError("That check no longer applies; the panel has been refreshed.")
+        raise Refusal("That check no longer applies; the panel has been refreshed.")
     if flag.acknowledged_at is None:
         flag.acknowledged_by_id, flag.acknowledged_at = actor.id, utcnow()
         record_event("order.flag_acknowledged", f"Checked: {flag.message}", order=order, actor=actor,
@@ -146,11 +156,13 @@ def acknowledge(order: Order, flag_id: int, actor) -> VerificationFlag:
     return flag
 
 
-def acknowledge_all(order: Order, actor) -> int:
-    """Acknowledge every open flag at once (each is still recorded with who and when)."""
-    flags = open_flags(order)
+def acknowledge_all(order: Order, actor, keys=None) -> int:
+    """Acknowledge every open check at once, or those of `keys` (the ones the rep was shown);
+    each is still recorded with who and when."""
+    refresh_flags(order)
+    flags = [f for f in open_flags(order) if keys is None or f.key in keys]
     for flag in flags:
-        acknowledge(order, flag.id, actor)
+        acknowledge(order, flag.key, actor)
     return len(flags)
 
 

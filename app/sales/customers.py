@@ -1,6 +1,6 @@
 """Customer records: list, create, edit, and the full order history."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -8,9 +8,11 @@ from app.customers.models import Customer
 from app.customers.services import create_customer, update_customer
 from app.extensions import db
 from app.orders.models import Order
+from app.pagination import paginate
 from app.sales.forms import CustomerForm
 from app.sales.routes import bp
-from app.web import render_list
+from app.web.inputs import page_arg, search_arg
+from app.web.rendering import render_list
 
 FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
 
@@ -29,14 +31,13 @@ def _fields(form) -> dict:
 
 @bp.get("/customers/")
 def customers():
-    q = request.args.get("q", "")[:100].strip()
+    q = search_arg()
     stmt = select(Customer).order_by(Customer.name)
     if q:
         term = f"%{q}%"
         stmt = stmt.where(or_(Customer.name.ilike(term), Customer.code.ilike(term), Customer.email.ilike(term),
                               Customer.phone.ilike(term), Customer.contact_name.ilike(term)))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    pagination = paginate(stmt, page_arg())
     return render_list("sales/customers.html", "sales/_customers.html", pagination=pagination, q=q)
 
 
@@ -45,7 +46,6 @@ def new_customer():
     form = CustomerForm()
     if form.validate_on_submit():
         customer = create_customer(actor=current_user, **_fields(form))
-        db.session.commit()
         flash(f"Customer {customer.code} {customer.name} created.", "success")
         return redirect(url_for("sales.customer", code=customer.code))
     return render_template("sales/customer_form.html", form=form, customer=None), 422 if form.errors else 200
@@ -54,9 +54,8 @@ def new_customer():
 @bp.get("/customers/<code>")
 def customer(code):
     record = get_customer(code)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    orders = db.paginate(select(Order).where(Order.customer_id == record.id).order_by(Order.created_at.desc()),
-                         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    orders = paginate(select(Order).where(Order.customer_id == record.id).order_by(Order.created_at.desc()),
+                      page_arg())
     return render_list("sales/customer.html", "sales/_customer_orders.html", customer=record, orders=orders)
 
 
@@ -68,7 +67,6 @@ def edit_customer(code):
         form.address.data = record.default_address.text
     if form.validate_on_submit():
         changed = update_customer(record, actor=current_user, **_fields(form))
-        db.session.commit()
         flash(f"{record.code} saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("sales.customer", code=record.code))
     return render_template("sales/customer_form.html", form=form, customer=record), 422 if form.errors else 200

@@ -7,33 +7,36 @@ from sqlalchemy import select
 from app.extensions import db
 from app.orders.intake import draft_from_email, intake_email
 from app.orders.models import InboundEmail
-from app.orders.services import OrderError
+from app.pagination import paginate
 from app.sales.customers import find_customer
 from app.sales.forms import EmailUploadForm
 from app.sales.routes import bp
+from app.web.inputs import page_arg
+from app.web.transaction import on_refusal
 
 
 def _unmatched_page():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     stmt = select(InboundEmail).where(InboundEmail.order_id.is_(None)).order_by(InboundEmail.id.desc())
-    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(stmt, page_arg())
 
 
 @bp.route("/orders/email", methods=["GET", "POST"])
 def email_intake():
     form = EmailUploadForm()
     if form.validate_on_submit():
-        try:
-            inbound = intake_email(form.message.data.read(current_app.config["MAX_EMAIL_BYTES"] + 1), current_user)
-        except OrderError as exc:
-            form.message.errors.append(str(exc))
-        else:
-            db.session.commit()
-            if inbound.order_id:
-                flash(f"Draft made from the email “{inbound.subject}”. Check it against the original below.", "success")
-                return redirect(url_for("sales.edit_order", ref=f"DRAFT-{inbound.order_id}"))
-            flash(inbound.problems.splitlines()[-1], "info")
-            return redirect(url_for("sales.email_intake"))
+        on_refusal(lambda exc: _intake_page(form, str(exc)))
+        inbound = intake_email(form.message.data.read(current_app.config["MAX_EMAIL_BYTES"] + 1), current_user)
+        if inbound.order_id:
+            flash(f"Draft made from the email “{inbound.subject}”. Check it against the original below.", "success")
+            return redirect(url_for("sales.edit_order", ref=f"DRAFT-{inbound.order_id}"))
+        flash(inbound.problems.splitlines()[-1], "info")
+        return redirect(url_for("sales.email_intake"))
+    return _intake_page(form)
+
+
+def _intake_page(form, refusal: str | None = None):
+    if refusal:
+        form.message.errors = [*form.message.errors, refusal]
     return render_template("sales/email_intake.html", form=form, unmatched=_unmatched_page()), 422 if form.errors else 200
 
 
@@ -42,11 +45,10 @@ def draft_for_email(email_id):
     inbound = db.session.get(InboundEmail, email_id) or abort(404)
     if inbound.order_id:
         return redirect(url_for("sales.edit_order", ref=f"DRAFT-{inbound.order_id}"))
-    code = request.form.get("customer_code", "").strip()
+    code = request.form.get("customer_code", "").strip()[:20]
     customer = find_customer(code) if code else None
     if customer is None:
         flash(f"No customer with the code “{code}”. Type a code like C0042 (see Customers).", "error")
         return redirect(url_for("sales.email_intake"))
     order = draft_from_email(inbound, customer, current_user)
-    db.session.commit()
     return redirect(url_for("sales.edit_order", ref=order.ref))

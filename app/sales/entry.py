@@ -4,19 +4,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalog.lookup import find_products, product_by_sku
 from app.catalog.pricing import customer_prices
-from app.catalog.services import StockError
 from app.customers.models import Customer
 from app.customers.services import create_customer
+from app.errors import Conflict
 from app.extensions import db
 from app.orders import drafts, verification
-from app.orders.lifecycle import TransitionError
-from app.orders.models import Order
 from app.orders.routes import request_panel
-from app.orders.services import OrderError, create_draft, find_order
+from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
     AddLineForm,
     CustomerForm,
@@ -26,9 +23,8 @@ from app.sales.forms import (
     StartDraftForm,
 )
 from app.sales.routes import bp
-
-REFUSALS = (OrderError, TransitionError, StockError)
-
+from app.web.inputs import parse_int, search_arg
+from app.web.transaction import on_refusal
 
 # --- starting a draft -------------------------------------------------------------------
 
@@ -46,8 +42,8 @@ def start_order():
             return _begin(customer, form.channel.data)
         return render_template("sales/new_order.html", form=form, customer_form=customer_form,
                                show_new=True), 422
-    chosen = form.customer_id.data if form.validate_on_submit() else ""
-    customer = db.session.get(Customer, int(chosen)) if chosen.isdigit() else None
+    chosen = parse_int(form.customer_id.data) if form.validate_on_submit() else None
+    customer = db.session.get(Customer, chosen) if chosen is not None else None
     if customer is None:
         form.customer_id.errors = ["Choose a customer from the list, or create a new one."]
         return render_template("sales/new_order.html", form=form, customer_form=customer_form), 422
@@ -61,14 +57,13 @@ def _customer_fields(form: CustomerForm) -> dict:
 
 def _begin(customer, channel):
     order = create_draft(customer, channel=channel, actor=current_user)
-    db.session.commit()
     return redirect(url_for("sales.edit_order", ref=order.ref))
 
 
 @bp.get("/customers/search")
 def customer_search():
     """Customer choices for the entry screen, by name, code, email or phone."""
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     found = []
     if q:
         term = f"%{q}%"
@@ -87,18 +82,19 @@ def _draft(ref):
     click on Submit, an old tab) leads to the order instead of a 404."""
     order = find_order(ref)
     if order is None:
-        number = ref.upper().removeprefix("DRAFT-")
-        submitted = db.session.get(Order, int(number)) if number.isdigit() else None
-        if submitted is None or submitted.number is None:
-            abort(404)
+        submitted = submitted_draft(ref) or abort(404)
         abort(redirect(url_for("orders.detail", ref=submitted.number)))
     return order
 
 
 def _workspace(order, **extra) -> dict:
-    """Everything the entry screen shows beside the form: lines with stock and the checks."""
+    """Everything the entry screen shows beside the form: lines with stock and the checks.
+    A change (POST) stores the checks it finds; a page (GET) only shows them."""
     history = verification.customer_history(order)
-    flags = verification.refresh_flags(order, history)
+    if request.method == "POST" and not extra.pop("refused", False):
+        flags = verification.refresh_flags(order, history)
+    else:
+        flags = verification.shown_flags(order, history)
     return {"order": order, "history": history, "flags": flags, "kind_labels": verification.KIND_LABELS,
             "choices": drafts.SHORTAGE_CHOICES, **extra}
 
@@ -111,15 +107,18 @@ def edit_order(ref):
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
                          **request_panel(back_to=url_for("sales.edit_order", ref=order.ref)))
-    db.session.commit()  # flags found on opening are kept
     return render_template("sales/edit_order.html", **context)
 
 
 def _stale(order):
     """A conflict answer if the page was made from an older version of the draft."""
     sent = request.form.getlist("version")  # htmx appends the page's current version last
-    if sent and sent[-1].isdigit() and int(sent[-1]) == order.version:
+    if sent and sent[-1].strip() == str(order.version):
         return None
+    return _conflict(order)
+
+
+def _conflict(order):
     body = render_template("sales/_conflict.html", order=order)
     if request.htmx:
         return make_response(body, retarget="#draft-conflict", reswap="innerHTML")
@@ -130,7 +129,6 @@ def _stale(order):
 def _after_change(order, partial, **extra):
     """Answer an edit: the changed region plus the live panel and new version (out of band)."""
     context = _workspace(order, oob=True, **extra)
-    db.session.commit()
     if not request.htmx:
         return redirect(url_for("sales.edit_order", ref=order.ref))
     return render_template(partial, **context)
@@ -143,22 +141,24 @@ def _edit(ref, change, partial, *, refused=None, field=None, **extra):
     conflict = _stale(order)
     if conflict:
         return conflict
-    try:
-        change(order)
-        db.session.flush()
-    except StaleDataError:  # another save of this draft committed in between
-        db.session.rollback()
-        return _stale(_draft(ref))
-    except REFUSALS as exc:
-        db.session.rollback()
-        order = _draft(ref)
-        if not request.htmx:
-            flash(str(exc), "error")
-        if field is not None:
-            field.errors = [*field.errors, str(exc)]
-            return _after_change(order, partial, **{**extra, **(refused or {})})
-        return _after_change(order, partial, error=str(exc), **{**extra, **(refused or {})})
+    on_refusal(lambda exc: _refused_edit(ref, exc, partial, refused, field, extra))
+    change(order)
+    db.session.flush()
     return _after_change(order, partial, **extra)
+
+
+def _refused_edit(ref, exc, partial, refused, field, extra):
+    """The change was refused (or someone saved the draft first): the region again, with the
+    message next to `field` and what was typed kept."""
+    order = _draft(ref)
+    if isinstance(exc, Conflict):
+        return _conflict(order)
+    if not request.htmx:
+        flash(str(exc), "error")
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+        return _after_change(order, partial, refused=True, **{**extra, **(refused or {})})
+    return _after_change(order, partial, refused=True, error=str(exc), **{**extra, **(refused or {})})
 
 
 @bp.post("/orders/<ref>/header")
@@ -231,22 +231,23 @@ def override_price(ref, line_id):
                  refused={"price_form": form, "price_line": line_id}, field=form.price)
 
 
-@bp.post("/orders/<ref>/flags/<int:flag_id>/acknowledge")
-def acknowledge_flag(ref, flag_id):
-    def change(order):
-        try:
-            verification.acknowledge(order, flag_id, current_user)
-        except LookupError as exc:
-            raise OrderError(str(exc)) from None
-    response = _edit(ref, change, "sales/_verify.html")
-    if not request.htmx and request.form.get("next") == "review":
-        return redirect(url_for("sales.review_order", ref=ref))
-    return response
+@bp.post("/orders/<ref>/flags/acknowledge")
+def acknowledge_flag(ref):
+    """Acknowledge one check (by its key, so a check shown but not yet stored can be acknowledged)."""
+    key = request.form.get("key", "")[:200]
+    return _after_acknowledge(ref, _edit(ref, lambda o: verification.acknowledge(o, key, current_user),
+                                         "sales/_verify.html"))
 
 
 @bp.post("/orders/<ref>/flags/acknowledge-all")
 def acknowledge_all_flags(ref):
-    response = _edit(ref, lambda o: verification.acknowledge_all(o, current_user), "sales/_verify.html")
+    """Acknowledge every check the rep was shown (`key` fields); a check found since stays open."""
+    keys = {k[:200] for k in request.form.getlist("key")[:100]} or None
+    return _after_acknowledge(ref, _edit(ref, lambda o: verification.acknowledge_all(o, current_user, keys),
+                                         "sales/_verify.html"))
+
+
+def _after_acknowledge(ref, response):
     if not request.htmx and request.form.get("next") == "review":
         return redirect(url_for("sales.review_order", ref=ref))
     return response
@@ -260,7 +261,6 @@ def review_order(ref):
     if order.status != "draft":
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, **request_panel(back_to=url_for("sales.review_order", ref=order.ref)))
-    db.session.commit()
     return render_template("sales/review_order.html", **context)
 
 
@@ -272,12 +272,7 @@ def submit_order(ref):
         return conflict
     choices = {line.id: request.form.get(f"shortage-{line.id}", "backorder") for line in order.lines}
     choices = {k: v if v in drafts.SHORTAGE_CHOICES else "backorder" for k, v in choices.items()}
-    try:
-        drafts.submit_draft(order, current_user, choices)
-        db.session.commit()
-    except REFUSALS as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("sales.review_order", ref=ref))
+    on_refusal(back=url_for("sales.review_order", ref=ref))
+    drafts.submit_draft(order, current_user, choices)
     flash(f"{order.number} confirmed for {order.customer.name}.", "success")
     return redirect(url_for("orders.detail", ref=order.number))

@@ -5,7 +5,7 @@ from app.orders.communications import confirmation_not_sent
 from app.orders.models import Order
 from app.orders.queries import Queue, has_backorder
 from app.orders.states import CLOSED_STATUSES
-from app.web import render_queue
+from app.web.rendering import render_queue
 
 bp = Blueprint("sales", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["sales"])

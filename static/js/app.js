@@ -124,6 +124,21 @@
     }
   });
 
+  // On the entry screen, every form carries the draft's version as this page last saved it
+  // (htmx edits move it on), so only a real concurrent edit is reported as a conflict.
+  document.addEventListener("submit", function (event) {
+    var current = document.getElementById("draft-version");
+    if (!current) return;
+    event.target.querySelectorAll('input[name="version"]').forEach(function (input) {
+      if (input !== current) input.value = current.value;
+    });
+  }, true);
+
+  // "Go back to the form" on an error page: the browser restores what was typed.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-history-back]")) { event.preventDefault(); history.back(); }
+  });
+
   // Forms that change something hard to undo ask first.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

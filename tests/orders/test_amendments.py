@@ -16,7 +16,7 @@ from app.orders.amendments import Amendment, amend_order, ask_pick_release
 from app.orders.lifecycle import TransitionError
 from app.orders.models import Order, Revision
 from app.orders.services import OrderError
-from tests.conftest import csrf_from, log_in
+from tests.conftest import csrf_from, log_in, log_out
 from tests.orders.helpers import assert_reservations_match, form_fields
 
 
@@ -430,7 +430,7 @@ def test_a_cancel_button_post_on_a_confirmed_order(client, login, confirmed):
     response = client.post(f"/orders/{order.ref}/transition/cancel", data={"csrf_token": token, "version": order.version})
     assert response.headers["Location"] == f"/orders/{order.ref}"
     assert "Cancel order needs the manager or sales role." in client.get(response.headers["Location"]).get_data(as_text=True)
-    client.get("/logout")
+    log_out(client)
     token = login("sales")
     response = client.post(f"/orders/{order.ref}/transition/cancel", data={"csrf_token": token, "version": order.version})
     assert response.headers["Location"] == f"/orders/{order.ref}/amend"

@@ -366,7 +366,7 @@ def test_legal_transition_post_moves_the_order(client, login, order_in):
                            data={"csrf_token": token, "version": order.version,
                                  "carrier": "Royal Mail", "tracking_number": "RM1"})
     html = flashed(client, response)
-    assert f"{order.number}: done." in html
+    assert f"{order.number} is now Dispatched." in html
     assert snapshot_of(order)[0] == "dispatched"
     assert db.session.execute(select(Shipment.carrier)).scalar_one() == "Royal Mail"
 
@@ -428,6 +428,6 @@ def test_release_hold_through_the_web(client, login, order_in, users):
     db.session.commit()
     token = login("manager")
     response = client.post(f"/orders/{order.number}/release-hold", data={"csrf_token": token, "version": order.version})
-    assert f"{order.number}: done." in flashed(client, response)
+    assert f"{order.number} released from hold." in flashed(client, response)
     assert snapshot_of(order)[2] is False
 

@@ -4,9 +4,9 @@ changed, and a special request approved by its team is printed for the warehouse
 import pytest
 from sqlalchemy import select
 
+from app.documents.printing import print_pick_list
 from app.documents.store import find_document
 from app.extensions import db
-from app.fulfillment.documents import print_pick_list
 from app.mail.models import OutboxMessage
 from app.orders import requests
 from app.orders.amendments import Amendment, amend_order
@@ -52,5 +52,5 @@ def test_request_approved_by_inventory_is_on_the_pick_list_and_the_confirmation(
 
     confirmation = pdf_text(find_document(order.id, "confirmation", 1).content)
     assert "Brass instead of steel if short" in confirmation
-    pick_list = pdf_text(print_pick_list(order, users["fulfillment"]).content)
+    pick_list = pdf_text(print_pick_list(order, users["fulfillment"], "http://orderdesk.local/orders/" + order.ref).content)
     assert "Brass instead of steel if short" in pick_list

@@ -10,7 +10,7 @@ from app.orders import requests
 from app.orders import services as orders
 from app.orders.models import SpecialRequest
 from app.orders.services import OrderError
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, log_out
 from tests.orders.helpers import form_fields
 
 
@@ -164,14 +164,14 @@ def test_sales_adds_the_owner_decides_and_sales_sees_the_decision(client, login,
     assert "Grey if the blue runs out" in html and "Pending" in html and "for inventory" in html
     assert f"/requests/{request.id}/decide" not in html  # sales cannot decide
 
-    client.get("/logout")
+    log_out(client)
     login("inventory")
     fields = form_fields(_page(client, order), f"/requests/{request.id}/decide")
     fields.update({"decision": "approve", "note": "Grey SKU-G held for them"})
     assert client.post(f"/orders/{order.ref}/requests/{request.id}/decide", data=fields).status_code == 302
     assert request.status == "approved"
 
-    client.get("/logout")
+    log_out(client)
     login("sales")
     html = _page(client, order)
     assert "Approved by Inventory" in html and "Grey SKU-G held for them" in html
@@ -204,7 +204,7 @@ def test_web_forms_say_what_is_missing(client, login, make_order, users):
 
     request = requests.add_request(order, "gift_wrap", "Wrap", users["sales"])
     db.session.commit()
-    client.get("/logout")
+    log_out(client)
     token = login("fulfillment")
     url = f"/orders/{order.ref}/requests/{request.id}/decide"
     html = client.post(url, data={"csrf_token": token, "version": order.version, "decision": "reject", "note": ""},

@@ -5,23 +5,34 @@ an open check stops the submit."""
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
+from app.orders import verification
 from app.orders.models import Order, VerificationFlag
 from app.timeutil import utcnow
 from tests.sales.conftest import fresh
 
 
 def flags_of(desk, order):
-    """Open the entry screen (which refreshes the checks) and return {kind: [flags]}."""
+    """Open the entry screen and return {kind: [checks]} as it shows them (stored flags with
+    their acknowledgements, or checks found now); opening the page stores nothing."""
+    stored_before = _stored(order)
     response = desk.get(f"/sales/orders/{order.ref}/edit")
     assert response.status_code == 200
+    assert _stored(order) == stored_before  # reads never write
+    html = response.get_data(as_text=True)
     found = {}
-    for flag in db.session.execute(select(VerificationFlag).where(VerificationFlag.order_id == order.id)
-                                   .order_by(VerificationFlag.id)).scalars():
+    for flag in verification.shown_flags(fresh(order)):
+        assert str(escape(flag.message)) in html
         found.setdefault(flag.kind, []).append(flag)
     return found
+
+
+def _stored(order):
+    return db.session.execute(select(VerificationFlag.key, VerificationFlag.acknowledged_at)
+                              .where(VerificationFlag.order_id == order.id).order_by(VerificationFlag.id)).all()
 
 
 @pytest.fixture
@@ -134,7 +145,7 @@ def test_shortage_is_flagged_when_stock_cannot_serve_the_line(desk, new_draft, m
 # --- acknowledging ------------------------------------------------------------------------------
 
 def _ack(desk, order, flag):
-    return desk.post(f"/sales/orders/{order.ref}/flags/{flag.id}/acknowledge", order=order)
+    return desk.post(f"/sales/orders/{order.ref}/flags/acknowledge", {"key": flag.key}, order=order)
 
 
 def test_acknowledgement_records_who_and_when(desk, new_draft, make_product, users):
@@ -158,7 +169,7 @@ def test_acknowledgement_survives_unrelated_edits(desk, new_draft, make_product)
               "address": "1 Test Street\nLeeds\nLS1 1AA", "instructions": "Ring the bell"}, order=order)
     desk.post(f"/sales/orders/{order.ref}/lines", {"sku": make_product().sku, "quantity": 1}, order=order)
     [kept] = flags_of(desk, order)["shortage"]
-    assert kept.id == flag.id and kept.acknowledged_at is not None
+    assert kept.key == flag.key and kept.id is not None and kept.acknowledged_at is not None
 
 
 def test_a_check_goes_away_with_its_condition_and_comes_back_unacknowledged(desk, new_draft, make_product):
@@ -199,7 +210,7 @@ def test_submit_is_refused_while_a_check_is_open(desk, new_draft, make_product):
 def test_acknowledging_on_the_review_page_returns_there(desk, new_draft, make_product):
     order = new_draft([(make_product(on_hand=1), 3)])
     [flag] = flags_of(desk, order)["shortage"]
-    response = desk.post(f"/sales/orders/{order.ref}/flags/{flag.id}/acknowledge", {"next": "review"},
+    response = desk.post(f"/sales/orders/{order.ref}/flags/acknowledge", {"key": flag.key, "next": "review"},
                          order=order, htmx=False)
     assert response.headers["Location"].endswith(f"/sales/orders/{order.ref}/review")
     assert "disabled" not in desk.get(response.headers["Location"]).get_data(as_text=True).split("Submit and confirm")[0][-200:]

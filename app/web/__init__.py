@@ -1,0 +1,96 @@
+"""The web layer's registry: blueprints, request handling, error pages, template helpers.
+
+Helpers that views use live in their own modules: `rendering` (pages and htmx regions),
+`inputs` (bounded URL, query and form values), `navigation` (safe redirects),
+`transaction` (one transaction per request and the answers to refusals).
+"""
+
+from time import perf_counter
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import login_manager
+from app.web import inputs, templating, transaction
+
+
+def register_web(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.fulfillment.routes import bp as fulfillment_bp
+    from app.inventory.routes import bp as inventory_bp
+    from app.live.routes import bp as live_bp
+    from app.mail.routes import bp as mail_bp
+    from app.main.routes import bp as main_bp
+    from app.manager.routes import bp as manager_bp
+    from app.notifications.routes import bp as notifications_bp
+    from app.orders.routes import bp as orders_bp
+    from app.sales.routes import bp as sales_bp
+
+    inputs.install(app)
+    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp):
+        app.register_blueprint(bp)
+    for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
+                       ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("admin", admin_bp)):
+        app.register_blueprint(bp, url_prefix=f"/{prefix}")
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    transaction.install(app)
+    _register_errors(app)
+    templating.install(app)
+    app.before_request(_start_timer)
+    app.after_request(_security_headers)
+
+
+def _error_page(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+ERROR_PAGES = {
+    400: ("Not understood", "The request could not be read. Go back, reload the page and try again."),
+    403: ("Not allowed", "Your role does not give access to this page."),
+    404: ("Not found", "There is nothing at this address. Check the order number or use search."),
+    405: ("Not allowed here", "This address does not take that kind of request. Use the buttons on the page."),
+    413: ("Too large", "What was sent is larger than Order Desk accepts. Shorten it and try again."),
+    429: ("Too many requests", "Too many requests in a short time. Wait a minute and try again."),
+}
+
+
+def _register_errors(app: Flask) -> None:
+    for code, (title, message) in ERROR_PAGES.items():
+        app.register_error_handler(code, lambda _e, c=code, t=title, m=message: _error_page(c, t, m))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return _error_page(400, "Form expired", "The form was out of date (or not sent from Order Desk). Go back, reload the page and try again; nothing was saved.")
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        from app.extensions import db
+
+        db.session.rollback()
+        return _error_page(500, "Something went wrong", "Nothing was saved. Try again; if it keeps happening tell the manager.")
+
+
+def _start_timer():
+    g.request_started = perf_counter()
+
+
+def _security_headers(response):
+    if "request_started" in g:  # time spent in the app, for the browser's devtools and bench/
+        response.headers["Server-Timing"] = f"app;dur={(perf_counter() - g.request_started) * 1000:.2f}"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    if request.endpoint and request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

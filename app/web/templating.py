@@ -1,0 +1,30 @@
+"""What every template can use: filters, labels, the navigation."""
+
+from flask import Flask
+from flask_login import current_user
+
+from app.auth.access import DASHBOARDS, dashboards_for
+from app.auth.models import ROLE_LABELS
+from app.formatting import age, day, money, when
+from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
+
+
+def install(app: Flask) -> None:
+    for f in (age, money, when, day):
+        app.add_template_filter(f)
+
+    from app.live.routes import live_interval, live_since
+    from app.notifications.routes import here, my_notifications
+
+    app.jinja_env.globals.update(
+        live_since=live_since, live_interval=live_interval, my_notifications=my_notifications, here=here,
+        STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
+        METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS,
+    )
+
+    @app.context_processor
+    def page_globals():
+        nav = []
+        if current_user and current_user.is_authenticated:  # None outside a request (CLI, relay)
+            nav = [(ROLE_LABELS[d], DASHBOARDS[d]) for d in dashboards_for(current_user)]
+        return {"business_name": app.config["BUSINESS_NAME"], "nav_items": nav}

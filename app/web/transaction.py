@@ -1,0 +1,149 @@
+"""One transaction per request, committed in one place (after Indico's request handler).
+
+`OrderDesk.dispatch_request` runs the view and then ends its transaction: a request
+that may change data (POST and the like) commits once, a GET or HEAD always rolls back,
+so reads never write. Any exception rolls back. Views never commit.
+
+What goes wrong is answered here, and never as a 500 page:
+- a `Refusal` (app/errors.py) from a service, or a concurrent save found at commit
+  (`StaleDataError`, `IntegrityError`): the view's own answer if it registered one with
+  `on_refusal` (its form again, with what was typed and the message, 422/409), else the
+  message as a flash (an htmx request gets it in the page's message area);
+- the database busy past its wait, or unreachable: 503 with `Retry-After`; the person's
+  input stays in their browser (htmx requests do not swap, full pages say to go back);
+- a value the database cannot store (`DataError`): 400.
+"""
+
+import logging
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from htmx_flask import make_response as htmx_response
+from sqlalchemy import event
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import Conflict, Refusal
+from app.extensions import db
+from app.web.navigation import back_url
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_AFTER_SECONDS = 5
+CONFLICT_MESSAGE = ("Someone else saved this at the same moment, so nothing of yours was saved. "
+                    "Here it is as it is now: check it and try again.")
+log = logging.getLogger(__name__)
+
+
+class ReadsNeverWrite(RuntimeError):
+    """A GET or HEAD request tried to change data (a bug: record it through a POST)."""
+
+
+class OrderDesk(Flask):
+    """The Flask app, with the request's transaction ended right after the view."""
+
+    def full_dispatch_request(self):
+        g.serving = True  # a request being served (not a test's request context)
+        return super().full_dispatch_request()
+
+    def dispatch_request(self):
+        rv = super().dispatch_request()
+        end_transaction()
+        return rv
+
+
+def reading() -> bool:
+    return request.method in READ_METHODS
+
+
+def end_transaction() -> None:
+    if reading():
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+
+def on_refusal(render=None, *, back: str | None = None) -> None:
+    """Register how this request answers a refusal: `render(exc)` returns the form again
+    (with what was typed and the message); or, for a button, the page to go `back` to."""
+    g.on_refusal, g.refusal_back = render, back
+
+
+def _refused(exc: Refusal):
+    db.session.rollback()
+    get_flashed_messages()  # a success message queued before the refusal is not true any more
+    session.modified = True
+    render = g.pop("on_refusal", None)
+    if render is not None:
+        response = current_app.make_response(render(exc))
+        if response.status_code < 300:  # a redirect stays one (the message is flashed)
+            response.status_code = exc.status
+        return response
+    return message_response(str(exc), "error", exc.status, g.pop("refusal_back", None))
+
+
+def message_response(message: str, category: str, status: int, back: str | None = None):
+    """An answer that only carries a message: in the page's message area for htmx, else a
+    flash and back to `back` (or the page the request came from)."""
+    if request.headers.get("HX-Request"):
+        body = render_template("_messages.html", messages=[(category, message)])
+        return htmx_response(body, status=status, retarget="#messages", reswap="innerHTML")
+    if reading() and back is None:
+        return render_template("errors/error.html", code=status, title="Not done", message=message), status
+    flash(message, category)
+    return redirect(back or back_url())
+
+
+def _unavailable(exc):
+    db.session.rollback()
+    log.warning("database busy or unavailable: %s", exc)
+    message = ("The database is busy or unavailable, so nothing was saved. Wait a few seconds and "
+               "try again: what you typed is still in your browser.")
+    if request.headers.get("HX-Request"):
+        body = render_template("_messages.html", messages=[("error", message)])
+        response = htmx_response(body, status=503, retarget="#messages", reswap="innerHTML")
+    else:
+        response = current_app.make_response(
+            (render_template("errors/error.html", code=503, title="Please try again", message=message,
+                             go_back=not reading()), 503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _bad_value(exc):
+    db.session.rollback()
+    log.warning("value refused by the database: %s", exc)
+    return message_response("Part of what was sent cannot be stored (it is too long or not valid). "
+                            "Nothing was saved; check the form and try again.", "error", 400)
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(Refusal, _refused)
+    app.register_error_handler(StaleDataError, lambda exc: _refused(Conflict(CONFLICT_MESSAGE)))
+    app.register_error_handler(IntegrityError, lambda exc: _refused(Conflict(CONFLICT_MESSAGE)))
+    app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(DataError, _bad_value)
+    event.listen(Session, "before_flush", _guard_reads)
+
+
+def _guard_reads(session, _context, _instances):
+    """Catch a GET that tries to write while it is being written (tests make it fail)."""
+    from flask import has_request_context
+
+    if not has_request_context() or not g.get("serving") or not reading():
+        return
+    changed = list(session.new) + list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]
+    if changed:
+        problem = f"{request.method} {request.path} tried to write {sorted({type(o).__name__ for o in changed})}"
+        if current_app.config.get("READS_NEVER_WRITE_STRICT"):
+            raise ReadsNeverWrite(problem)
+        log.error("%s; rolled back", problem)
