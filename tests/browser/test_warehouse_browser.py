@@ -89,8 +89,12 @@ def test_wave_pick_short_pick_dispatch_then_backorder_ships(
     page.click("#start-wave")
     page.wait_for_url("**/fulfillment/waves/*")
     screenshot(page, "warehouse-wave")
-    wave_pdf = page.get_attribute("#print-wave", "href")
-    save_pdf(page, live_server + wave_pdf, "wave-pick-list")
+    with page.expect_popup() as popup:  # printing is a POST that opens the stored PDF in a new tab
+        page.click("#print-wave")
+    popup.value.wait_for_url("**/pick-list.pdf")
+    wave_pdf = popup.value.url
+    popup.value.close()
+    save_pdf(page, wave_pdf, "wave-pick-list")
     save_pdf(page, f"{live_server}/orders/{first}/pick-list.pdf", "pick-list")
     assert {order_state(first_id)["status"], order_state(second_id)["status"]} == {"picking"}
     reconciles()
@@ -117,7 +121,12 @@ def test_wave_pick_short_pick_dispatch_then_backorder_ships(
     page.wait_for_url("**/ship")
     assert "Backordered: 1 × SKU-VALVE" in page.inner_text(".flashes")
     screenshot(page, "warehouse-ship")
-    save_pdf(page, live_server + page.get_attribute("#packing-slip", "href"), "packing-slip")
+    with page.expect_popup() as popup:
+        page.click("#packing-slip")
+    popup.value.wait_for_url("**/packing-slip.pdf")
+    slip_url = popup.value.url
+    popup.value.close()
+    save_pdf(page, slip_url, "packing-slip")
     reconciles()
 
     # Dispatch without a carrier is refused next to the field; then dispatched.
