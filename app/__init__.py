@@ -31,11 +31,11 @@ def create_app(config_class=Config, **overrides) -> Flask:
         if db.engine.dialect.name == "sqlite":
             from app.database import configure_sqlite
 
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, app.config["DB_LOCK_WAIT_SECONDS"])
         elif db.engine.dialect.name == "postgresql":
             from app.database import configure_postgresql
 
-            configure_postgresql(db.engine)
+            configure_postgresql(db.engine, app.config["DB_LOCK_WAIT_SECONDS"])
 
     from app import models  # noqa: F401  (register every table)
     from app.web import register_web

@@ -33,7 +33,10 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))  # uploads
     MAX_FORM_MEMORY_SIZE = 200_000  # one form field's text, in bytes (Werkzeug answers 413 above)
-    READS_NEVER_WRITE_STRICT = False  # a GET that tries to write: logged (tests make it an error)
+    READS_NEVER_WRITE_STRICT = False
+    # How long a writer waits for its turn (SQLite busy timeout, PostgreSQL lock_timeout)
+    # before the person is told to try again (503).
+    DB_LOCK_WAIT_SECONDS = float(os.environ.get("DB_LOCK_WAIT_SECONDS", "15"))  # a GET that tries to write: logged (tests make it an error)
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session (a shift, not an hour)
     BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")

@@ -38,15 +38,16 @@ def _begin_mode() -> str:
     return "BEGIN IMMEDIATE"
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """Install WAL, busy timeout, foreign keys and explicit BEGIN on a SQLite engine."""
+def configure_sqlite(engine: Engine, wait_seconds: float = 15) -> None:
+    """Install WAL, busy timeout, foreign keys and explicit BEGIN on a SQLite engine.
+    A writer waits up to `wait_seconds` for its turn; past that the request answers 503."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -56,9 +57,16 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(_begin_mode())
 
 
-def configure_postgresql(engine: Engine) -> None:
-    """Write transactions on PostgreSQL start by taking the event writers' lock."""
+def configure_postgresql(engine: Engine, wait_seconds: float = 15) -> None:
+    """Write transactions on PostgreSQL start by taking the event writers' lock. No lock is
+    waited for longer than `wait_seconds` (lock_timeout); past that the request answers 503."""
     from app.events.services import serialise_event_writers
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(wait_seconds * 1000)}")
+        dbapi_connection.commit()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -33,11 +33,11 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.database import READ_METHODS
 from app.errors import Conflict, Refusal
 from app.extensions import db
 from app.web.navigation import back_url
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_AFTER_SECONDS = 5
 CONFLICT_MESSAGE = ("Someone else saved this at the same moment, so nothing of yours was saved. "
                     "Here it is as it is now: check it and try again.")
@@ -96,7 +96,9 @@ def message_response(message: str, category: str, status: int, back: str | None 
     flash and back to `back` (or the page the request came from)."""
     if request.headers.get("HX-Request"):
         body = render_template("_messages.html", messages=[(category, message)])
-        return htmx_response(body, status=status, retarget="#messages", reswap="innerHTML")
+        response = htmx_response(body, retarget="#messages", reswap="innerHTML")
+        response.status_code = status
+        return response
     if reading() and back is None:
         return render_template("errors/error.html", code=status, title="Not done", message=message), status
     flash(message, category)
@@ -109,14 +111,20 @@ def _unavailable(exc):
     message = ("The database is busy or unavailable, so nothing was saved. Wait a few seconds and "
                "try again: what you typed is still in your browser.")
     if request.headers.get("HX-Request"):
-        body = render_template("_messages.html", messages=[("error", message)])
-        response = htmx_response(body, status=503, retarget="#messages", reswap="innerHTML")
+        response = htmx_response(_bare("_messages.html", messages=[("error", message)]),
+                                 retarget="#messages", reswap="innerHTML")
+        response.status_code = 503
     else:
         response = current_app.make_response(
-            (render_template("errors/error.html", code=503, title="Please try again", message=message,
-                             go_back=not reading()), 503))
+            (_bare("errors/unavailable.html", message=message, go_back=not reading()), 503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _bare(template: str, **context) -> str:
+    """A template rendered without the context processors, which would ask the database
+    (who is logged in) that has just failed."""
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 def _bad_value(exc):
