@@ -9,7 +9,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.pagination import paginate
 from app.web.inputs import page_arg, search_arg
-from app.web.rendering import render_list
+from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("admin", __name__)
@@ -42,8 +42,7 @@ def _users(form, refusal: str | None = None):
     if refusal:
         form.username.errors = [*form.username.errors, refusal]
     q, pagination = _users_page()
-    return render_list("admin/index.html", "admin/_users.html", form=form, q=q,
-                       pagination=pagination), 422 if form.errors else 200
+    return render("admin/index.html", form=form, q=q, pagination=pagination, status=422 if form.errors else 200)
 
 
 @bp.post("/users/<int:user_id>/active")

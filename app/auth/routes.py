@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services, throttle
@@ -7,6 +7,7 @@ from app.auth.forms import LoginForm
 from app.events.services import record_event
 from app.extensions import login_manager
 from app.web.navigation import safe_next
+from app.web.rendering import render
 
 bp = Blueprint("auth", __name__)
 
@@ -48,7 +49,7 @@ def login():
 
 
 def _login_page(form, status=None):
-    return render_template("auth/login.html", form=form), status or (422 if form.errors else 200)
+    return render("auth/login.html", form=form, status=status or (422 if form.errors else 200))
 
 
 @bp.post("/logout")

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, selectinload, undefer
@@ -17,7 +17,7 @@ from app.orders.services import find_order, transition
 from app.orders.waves import PickWave
 from app.pagination import paginate
 from app.web.inputs import int_arg, page_arg, parse_int, search_arg
-from app.web.rendering import document_response, pdf_response, render_list
+from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("fulfillment", __name__)
@@ -61,8 +61,8 @@ def _queue_page(queue, q, page):
 def index():
     queue, q, page = QUEUES.get(request.args.get("view", ""), QUEUES["to_pick"]), search_arg(), page_arg()
     waves = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
-    return render_list("fulfillment/index.html", "fulfillment/_queue.html", queues=QUEUES, queue=queue, q=q,
-                       pagination=_queue_page(queue, q, page), waves=waves, requests=pending_for("fulfillment"))
+    return render("fulfillment/index.html", queues=QUEUES, queue=queue, q=q, pagination=_queue_page(queue, q, page),
+                  waves=waves, requests=pending_for("fulfillment"))
 
 
 def get_order(ref):
@@ -99,7 +99,7 @@ def get_wave(wave_id):
 
 @bp.get("/waves/<int:wave_id>")
 def wave(wave_id):
-    return render_template("fulfillment/wave.html", wave=get_wave(wave_id))
+    return render("fulfillment/wave.html", wave=get_wave(wave_id))
 
 
 @bp.get("/waves/<int:wave_id>/pick-list.pdf")
@@ -121,10 +121,11 @@ def print_wave_pick_list(wave_id):
     return redirect(url_for("fulfillment.wave_pick_list", wave_id=wave.id), 303)
 
 
-def _pick_context(order, status=200):
+def _pick_page(order, message=None, category=None, block=None):
+    """The picking screen, or its lines (`block`) with the message of the last scan."""
     lines = sorted(order.lines, key=lambda ln: (walk_key(ln.product.bin_location), ln.sku))
-    return render_list("fulfillment/pick.html", "fulfillment/_pick_lines.html", order=order, lines=lines,
-                       picked_now=picking.picked_now, still_to_pick=picking.still_to_pick), status
+    return render("fulfillment/pick.html", block=block, order=order, lines=lines, message=message, category=category,
+                  picked_now=picking.picked_now, still_to_pick=picking.still_to_pick)
 
 
 @bp.get("/orders/<ref>/pick")
@@ -133,14 +134,7 @@ def pick(ref):
     if order.status != "picking":
         return redirect(url_for("fulfillment.ship", ref=order.ref) if order.status in ("packed", "ready_for_pickup")
                         else url_for("orders.detail", ref=order.ref))
-    return _pick_context(order)
-
-
-def _pick_partial(order, message, category):
-    lines = sorted(order.lines, key=lambda ln: (walk_key(ln.product.bin_location), ln.sku))
-    body = render_template("fulfillment/_pick_lines.html", order=order, lines=lines, message=message,
-                           category=category, picked_now=picking.picked_now, still_to_pick=picking.still_to_pick)
-    return body, 200
+    return _pick_page(order)
 
 
 @bp.post("/orders/<ref>/scan")
@@ -165,7 +159,7 @@ def _picked(order, message, category="success"):
     """After a scan or a typed quantity: the lines again (htmx), or the page with a message."""
     if request.htmx:
         db.session.flush()
-        return _pick_partial(order, message, category)
+        return _pick_page(order, message, category, block="pick_lines")
     flash(message, category)
     return redirect(url_for("fulfillment.pick", ref=order.ref))
 
@@ -187,12 +181,12 @@ def finish(ref):
 @bp.get("/orders/<ref>/ship")
 def ship(ref):
     order = get_order(ref)
-    return render_template("fulfillment/ship.html", order=order, errors={}, form={}, picked_now=picking.picked_now)
+    return render("fulfillment/ship.html", order=order, errors={}, form={}, picked_now=picking.picked_now)
 
 
 def _ship_page(order, errors, form):
-    return render_template("fulfillment/ship.html", order=order, errors=errors, form=form,
-                           picked_now=picking.picked_now), 422
+    return render("fulfillment/ship.html", order=order, errors=errors, form=form, picked_now=picking.picked_now,
+                  status=422)
 
 
 SHIP_STEPS = {"dispatch": ("carrier", "tracking_number"), "ready_for_pickup": (), "collect": ("collected_by",)}

@@ -9,12 +9,12 @@ from app.extensions import db
 from app.inventory.forms import AdjustForm, ReceiveForm
 from app.orders.backorders import allocate_backorders, waiting_lines
 from app.orders.models import Order, OrderLine
-from app.orders.queries import Queue, has_backorder
+from app.orders.queries import Queue, has_backorder, order_page
 from app.orders.requests import pending_for
 from app.orders.states import OPEN_STATUSES
 from app.pagination import paginate
-from app.web.inputs import page_arg, search_arg
-from app.web.rendering import render_list, render_queue
+from app.web.inputs import page_arg, queue_args, search_arg
+from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("inventory", __name__)
@@ -54,8 +54,9 @@ def index():
     movements = db.session.execute(
         select(StockMovement).order_by(StockMovement.id.desc()).limit(10)
     ).scalars().all()
-    return render_queue(QUEUES, "inventory/index.html", {"stock-panels": "panels"},
-                        low_stock=_low_stock(), movements=movements,
+    queue, q, page = queue_args(QUEUES)
+    return render("inventory/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
+                  low_stock=_low_stock(), movements=movements,
                         requests=pending_for("inventory"), backordered=_backordered_products())
 
 
@@ -70,8 +71,7 @@ def _product_page(q: str, page: int):
 @bp.get("/products")
 def products():
     q = search_arg()
-    return render_list("inventory/products.html", "inventory/_products.html", q=q,
-                       pagination=_product_page(q, page_arg()))
+    return render("inventory/products.html", q=q, pagination=_product_page(q, page_arg()))
 
 
 def get_product(sku: str) -> Product:
@@ -96,7 +96,7 @@ def _render_product(product, receive=None, adjust=None, status=200):
     context = dict(product=product, receive=receive or ReceiveForm(formdata=None),
                    adjust=adjust or AdjustForm(formdata=None), reservations=_reservations(product),
                    waiting=waiting_lines(product.id), pagination=_movements(product, page))
-    return render_list("inventory/product.html", "inventory/_movements.html", **context), status
+    return render("inventory/product.html", status=status, **context)
 
 
 @bp.get("/products/<sku>")

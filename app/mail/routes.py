@@ -1,6 +1,6 @@
 """The mail pages: every email the app sent or will send, one message, retry by hand."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
@@ -15,7 +15,7 @@ from app.orders.models import Order
 from app.pagination import paginate
 from app.web.inputs import choice_arg, page_arg, search_arg
 from app.web.navigation import back_url
-from app.web.rendering import render_list
+from app.web.rendering import render
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
 restrict_blueprint(bp, "sales", "manager")
@@ -50,8 +50,7 @@ def index():
     if q:
         stmt = stmt.where(_search(q))
     pagination = paginate(stmt, page_arg())
-    return render_list("mail/index.html", "mail/_list.html", pagination=pagination, view=view,
-                       views=VIEWS, q=q)
+    return render("mail/index.html", pagination=pagination, view=view, views=VIEWS, q=q)
 
 
 @bp.get("/<int:message_id>")
@@ -59,7 +58,7 @@ def message(message_id):
     row = _message(message_id)
     order = db.session.get(Order, row.order_id) if row.order_id else None
     document = db.session.get(Document, row.document_id) if row.document_id else None
-    return render_template("mail/message.html", message=row, order=order, document=document,
+    return render("mail/message.html", message=row, order=order, document=document,
                            email=build_email(row))
 
 

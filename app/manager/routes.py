@@ -5,9 +5,10 @@ from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.extensions import db
 from app.orders.communications import open_mail_problems
 from app.orders.models import Order
-from app.orders.queries import Queue, late
+from app.orders.queries import Queue, late, order_page
 from app.orders.states import CLOSED_STATUSES, STATUSES
-from app.web.rendering import render_queue
+from app.web.inputs import queue_args
+from app.web.rendering import render
 
 bp = Blueprint("manager", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])
@@ -43,5 +44,7 @@ def status_counts() -> list[dict]:
 def index():
     from app.catalog.stock import stock_mismatches
 
-    return render_queue(QUEUES, "manager/index.html", {"counts": "summary"}, counts=status_counts(),
+    queue, q, page = queue_args(QUEUES)
+    return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
+                  counts=status_counts(),
                         mail_problems=open_mail_problems(), stock_mismatches=stock_mismatches())

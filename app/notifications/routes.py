@@ -3,7 +3,7 @@
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.access import role_required
@@ -11,7 +11,7 @@ from app.live.feed import LIVE_ROLES
 from app.notifications import services
 from app.web.inputs import page_arg
 from app.web.navigation import back_url
-from app.web.rendering import render_page
+from app.web.rendering import render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -65,22 +65,21 @@ def _own(notification_id: int):
 def index():
     unread_only = request.args.get("show") == "unread"
     pagination = services.notification_page(current_user, unread_only=unread_only, page=page_arg())
-    return render_page("notifications/index.html", {"notification-list": "notifications/_list.html"},
-                       pagination=pagination, unread_only=unread_only)
+    return render("notifications/index.html", pagination=pagination, unread_only=unread_only)
 
 
 @bp.get("/menu")
 @role_required(*LIVE_ROLES)
 def menu():
     """The top-bar menu alone (its live refresh)."""
-    return render_template("notifications/_menu.html")
+    return render("base.html", block="notif_menu")
 
 
 @bp.get("/alerts")
 @role_required(*LIVE_ROLES)
 def alerts():
     """The alert banner alone (its live refresh)."""
-    return render_template("notifications/_alerts.html")
+    return render("base.html", block="alerts")
 
 
 @bp.post("/<int:notification_id>/read")

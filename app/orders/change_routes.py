@@ -1,6 +1,6 @@
 """Special requests and amendments on an order page."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from app.orders.forms import AmendForm, DecisionForm, request_form
 from app.orders.routes import _run, bp, get_order
 from app.orders.states import CHANNEL_LABELS
 from app.web.inputs import parse_int
+from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 ADD_ROWS = 4
@@ -105,8 +106,8 @@ def _last_event_id(order) -> int:
 
 
 def _render_amend(order, form, errors=None, conflict=None, status=200):
-    return render_template("orders/amend.html", order=order, form=form, errors=errors or {},
-                           add_rows=ADD_ROWS, seen_event=_last_event_id(order), conflict=conflict), status
+    return render("orders/amend.html", order=order, form=form, errors=errors or {}, add_rows=ADD_ROWS,
+                  seen_event=_last_event_id(order), conflict=conflict, status=status)
 
 
 def _conflict(order):

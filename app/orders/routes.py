@@ -11,7 +11,7 @@ from app.orders import lifecycle, services
 from app.orders.forms import DecisionForm, request_form
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
 from app.web.navigation import safe_next
-from app.web.rendering import document_response, pdf_response, render_page
+from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -77,12 +77,10 @@ def render_detail(order, status: int = 200, **extra):
     events = db.session.execute(
         select(Event).where(Event.order_id == order.id).order_by(Event.id.desc())
     ).scalars().all()
-    response = render_page("orders/detail.html", {"order-live": "order_live"}, order=order, events=events,
-                           release_asked=release_asked(order, events),
-                           actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
-                           **request_panel(), **extra)
-    response.status_code = status
-    return response
+    return render("orders/detail.html", status=status, order=order, events=events,
+                  release_asked=release_asked(order, events),
+                  actions=[t for t in lifecycle.available(order, current_user) if _on_page(t, order)],
+                  **request_panel(), **extra)
 
 
 def release_asked(order, events):

@@ -1,6 +1,6 @@
 """Customer records: list, create, edit, and the full order history."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -12,7 +12,7 @@ from app.pagination import paginate
 from app.sales.forms import CustomerForm
 from app.sales.routes import bp
 from app.web.inputs import page_arg, search_arg
-from app.web.rendering import render_list
+from app.web.rendering import render
 
 FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
 
@@ -38,7 +38,7 @@ def customers():
         stmt = stmt.where(or_(Customer.name.ilike(term), Customer.code.ilike(term), Customer.email.ilike(term),
                               Customer.phone.ilike(term), Customer.contact_name.ilike(term)))
     pagination = paginate(stmt, page_arg())
-    return render_list("sales/customers.html", "sales/_customers.html", pagination=pagination, q=q)
+    return render("sales/customers.html", pagination=pagination, q=q)
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -48,7 +48,7 @@ def new_customer():
         customer = create_customer(actor=current_user, **_fields(form))
         flash(f"Customer {customer.code} {customer.name} created.", "success")
         return redirect(url_for("sales.customer", code=customer.code))
-    return render_template("sales/customer_form.html", form=form, customer=None), 422 if form.errors else 200
+    return render("sales/customer_form.html", form=form, customer=None, status=422 if form.errors else 200)
 
 
 @bp.get("/customers/<code>")
@@ -56,7 +56,7 @@ def customer(code):
     record = get_customer(code)
     orders = paginate(select(Order).where(Order.customer_id == record.id).order_by(Order.created_at.desc()),
                       page_arg())
-    return render_list("sales/customer.html", "sales/_customer_orders.html", customer=record, orders=orders)
+    return render("sales/customer.html", customer=record, orders=orders)
 
 
 @bp.route("/customers/<code>/edit", methods=["GET", "POST"])
@@ -69,4 +69,4 @@ def edit_customer(code):
         changed = update_customer(record, actor=current_user, **_fields(form))
         flash(f"{record.code} saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("sales.customer", code=record.code))
-    return render_template("sales/customer_form.html", form=form, customer=record), 422 if form.errors else 200
+    return render("sales/customer_form.html", form=form, customer=record, status=422 if form.errors else 200)

@@ -1,6 +1,6 @@
 """Orders that arrive by email: upload an .eml, and give unmatched ones a customer."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from app.sales.customers import find_customer
 from app.sales.forms import EmailUploadForm
 from app.sales.routes import bp
 from app.web.inputs import page_arg
+from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 
@@ -37,7 +38,7 @@ def email_intake():
 def _intake_page(form, refusal: str | None = None):
     if refusal:
         form.message.errors = [*form.message.errors, refusal]
-    return render_template("sales/email_intake.html", form=form, unmatched=_unmatched_page()), 422 if form.errors else 200
+    return render("sales/email_intake.html", form=form, unmatched=_unmatched_page(), status=422 if form.errors else 200)
 
 
 @bp.post("/emails/<int:email_id>/draft")

@@ -1,8 +1,7 @@
 """Order entry: start a draft, edit it live (htmx), review, submit."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from htmx_flask import make_response
 from sqlalchemy import or_, select
 
 from app.catalog.lookup import find_products, product_by_sku
@@ -24,13 +23,20 @@ from app.sales.forms import (
 )
 from app.sales.routes import bp
 from app.web.inputs import parse_int, search_arg
+from app.web.rendering import render
 from app.web.transaction import on_refusal
+
+EDIT = "sales/edit_order.html"
+AFTER_EDIT = ("verify", "draft_version", "draft_conflict")  # refreshed beside every change
+LINES_ANSWER = {"block": "draft_lines"}
+VERIFY_ANSWER = {"block": "verify"}
+HEADER_ANSWER = {"block": "", "oob": ("header_status", "header_errors", *AFTER_EDIT)}  # the header swaps nothing itself
 
 # --- starting a draft -------------------------------------------------------------------
 
 @bp.get("/orders/new")
 def new_order():
-    return render_template("sales/new_order.html", form=StartDraftForm(), customer_form=CustomerForm(prefix="new"))
+    return render("sales/new_order.html", form=StartDraftForm(), customer_form=CustomerForm(prefix="new"))
 
 
 @bp.post("/orders/new")
@@ -40,13 +46,12 @@ def start_order():
         if customer_form.validate_on_submit():
             customer = create_customer(actor=current_user, **_customer_fields(customer_form))
             return _begin(customer, form.channel.data)
-        return render_template("sales/new_order.html", form=form, customer_form=customer_form,
-                               show_new=True), 422
+        return render("sales/new_order.html", form=form, customer_form=customer_form, show_new=True, status=422)
     chosen = parse_int(form.customer_id.data) if form.validate_on_submit() else None
     customer = db.session.get(Customer, chosen) if chosen is not None else None
     if customer is None:
         form.customer_id.errors = ["Choose a customer from the list, or create a new one."]
-        return render_template("sales/new_order.html", form=form, customer_form=customer_form), 422
+        return render("sales/new_order.html", form=form, customer_form=customer_form, status=422)
     return _begin(customer, form.channel.data)
 
 
@@ -72,7 +77,7 @@ def customer_search():
                                        Customer.email.ilike(term), Customer.phone.ilike(term)))
             .order_by(Customer.name).limit(8)
         ).scalars().all()
-    return render_template("sales/_customer_results.html", customers=found, q=q)
+    return render("sales/new_order.html", block="customer_results", customers=found, q=q)
 
 
 # --- the draft workspace ------------------------------------------------------------------
@@ -107,7 +112,7 @@ def edit_order(ref):
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
                          **request_panel(back_to=url_for("sales.edit_order", ref=order.ref)))
-    return render_template("sales/edit_order.html", **context)
+    return render("sales/edit_order.html", **context)
 
 
 def _stale(order):
@@ -119,35 +124,37 @@ def _stale(order):
 
 
 def _conflict(order):
-    body = render_template("sales/_conflict.html", order=order)
     if request.htmx:
-        return make_response(body, retarget="#draft-conflict", reswap="innerHTML")
+        return render(EDIT, block="draft_conflict", conflict=True, order=order,
+                      retarget="#draft-conflict", reswap="outerHTML")
     flash("Someone else changed this draft at the same time; nothing of yours was saved. Check it and try again.", "error")
     return redirect(url_for("sales.edit_order", ref=order.ref))
 
 
-def _after_change(order, partial, **extra):
-    """Answer an edit: the changed region plus the live panel and new version (out of band)."""
-    context = _workspace(order, oob=True, **extra)
+def _after_change(order, *, block=None, oob=AFTER_EDIT, **extra):
+    """Answer an edit: the region htmx asked for (or `block`), plus the checks panel, the new
+    version and a cleared conflict notice out of band."""
+    context = _workspace(order, **extra)
     if not request.htmx:
         return redirect(url_for("sales.edit_order", ref=order.ref))
-    return render_template(partial, **context)
+    return render(EDIT, block=block, oob=oob, **context)
 
 
-def _edit(ref, change, partial, *, refused=None, field=None, **extra):
+def _edit(ref, change, *, answer=None, refused=None, field=None, **extra):
     """Run one change on a draft, with the version check and the refusals shown in place:
     next to `field` when given (with the form in `refused`, so nothing typed is lost)."""
     order = _draft(ref)
     conflict = _stale(order)
     if conflict:
         return conflict
-    on_refusal(lambda exc: _refused_edit(ref, exc, partial, refused, field, extra))
+    answer = answer or LINES_ANSWER
+    on_refusal(lambda exc: _refused_edit(ref, exc, answer, refused, field, extra))
     change(order)
     db.session.flush()
-    return _after_change(order, partial, **extra)
+    return _after_change(order, **answer, **extra)
 
 
-def _refused_edit(ref, exc, partial, refused, field, extra):
+def _refused_edit(ref, exc, answer, refused, field, extra):
     """The change was refused (or someone saved the draft first): the region again, with the
     message next to `field` and what was typed kept."""
     order = _draft(ref)
@@ -157,8 +164,8 @@ def _refused_edit(ref, exc, partial, refused, field, extra):
         flash(str(exc), "error")
     if field is not None:
         field.errors = [*field.errors, str(exc)]
-        return _after_change(order, partial, refused=True, **{**extra, **(refused or {})})
-    return _after_change(order, partial, refused=True, error=str(exc), **{**extra, **(refused or {})})
+        return _after_change(order, **answer, refused=True, **{**extra, **(refused or {})})
+    return _after_change(order, **answer, refused=True, error=str(exc), **{**extra, **(refused or {})})
 
 
 @bp.post("/orders/<ref>/header")
@@ -166,32 +173,32 @@ def update_header(ref):
     order = _draft(ref)
     form = HeaderForm()
     if not form.validate():
-        return _after_change(order, "sales/_header_saved.html", header=form)
+        return _after_change(order, **HEADER_ANSWER, header=form)
     fields = {name: getattr(form, name).data for name in drafts.HEADER_FIELDS}
     for name in ("address", "instructions", "customer_reference"):  # a field left out of the post is empty
         fields[name] = (fields[name] or "").strip() if name == "customer_reference" else fields[name] or ""
-    return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), "sales/_header_saved.html", header=form)
+    return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), answer=HEADER_ANSWER, header=form)
 
 
 @bp.get("/orders/<ref>/products")
 def product_lookup(ref):
     order = _draft(ref)
-    products = find_products(request.args.get("sku", "")[:60])
+    products = find_products(search_arg("sku", 60))
     prices = customer_prices(order.customer_id, [p.id for p in products])
-    return render_template("sales/_product_results.html", products=products, prices=prices)
+    return render("sales/_lines.html", block="product_results", products=products, prices=prices)
 
 
 @bp.post("/orders/<ref>/lines")
 def add_line(ref):
     form = AddLineForm()
     if not form.validate():
-        return _after_change(_draft(ref), "sales/_lines.html", add_form=form)
+        return _after_change(_draft(ref), **LINES_ANSWER, add_form=form)
 
     def change(order):
         product = product_by_sku(form.sku.data) or _only_match(form.sku.data)
         drafts.add_product(order, product, form.quantity.data, current_user)
 
-    return _edit(ref, change, "sales/_lines.html", add_form=AddLineForm(formdata=None),
+    return _edit(ref, change, add_form=AddLineForm(formdata=None),
                  refused={"add_form": form}, field=form.sku)
 
 
@@ -207,28 +214,26 @@ def _only_match(term):
 def change_quantity(ref, line_id):
     form = QuantityForm()
     if not form.validate():
-        return _after_change(_draft(ref), "sales/_lines.html", add_form=AddLineForm(formdata=None),
+        return _after_change(_draft(ref), **LINES_ANSWER, add_form=AddLineForm(formdata=None),
                              line_errors={line_id: form.quantity.errors[0]},
                              typed={line_id: request.form.get("quantity", "")})
     return _edit(ref, lambda o: drafts.set_quantity(o, line_id, form.quantity.data, current_user),
-                 "sales/_lines.html", add_form=AddLineForm(formdata=None))
+                 add_form=AddLineForm(formdata=None))
 
 
 @bp.post("/orders/<ref>/lines/<int:line_id>/remove")
 def remove_line(ref, line_id):
-    return _edit(ref, lambda o: drafts.remove_line(o, line_id, current_user), "sales/_lines.html",
-                 add_form=AddLineForm(formdata=None))
+    return _edit(ref, lambda o: drafts.remove_line(o, line_id, current_user), add_form=AddLineForm(formdata=None))
 
 
 @bp.post("/orders/<ref>/lines/<int:line_id>/price")
 def override_price(ref, line_id):
     form = PriceOverrideForm()
     if not form.validate():
-        return _after_change(_draft(ref), "sales/_lines.html", add_form=AddLineForm(formdata=None),
-                             price_form=form, price_line=line_id)
+        return _after_change(_draft(ref), **LINES_ANSWER, add_form=AddLineForm(formdata=None), price_form=form,
+                             price_line=line_id)
     return _edit(ref, lambda o: drafts.override_price(o, line_id, form.price.data, form.reason.data, current_user),
-                 "sales/_lines.html", add_form=AddLineForm(formdata=None),
-                 refused={"price_form": form, "price_line": line_id}, field=form.price)
+                 add_form=AddLineForm(formdata=None), refused={"price_form": form, "price_line": line_id}, field=form.price)
 
 
 @bp.post("/orders/<ref>/flags/acknowledge")
@@ -236,7 +241,7 @@ def acknowledge_flag(ref):
     """Acknowledge one check (by its key, so a check shown but not yet stored can be acknowledged)."""
     key = request.form.get("key", "")[:200]
     return _after_acknowledge(ref, _edit(ref, lambda o: verification.acknowledge(o, key, current_user),
-                                         "sales/_verify.html"))
+                                         answer=VERIFY_ANSWER))
 
 
 @bp.post("/orders/<ref>/flags/acknowledge-all")
@@ -244,7 +249,7 @@ def acknowledge_all_flags(ref):
     """Acknowledge every check the rep was shown (`key` fields); a check found since stays open."""
     keys = {k[:200] for k in request.form.getlist("key")[:100]} or None
     return _after_acknowledge(ref, _edit(ref, lambda o: verification.acknowledge_all(o, current_user, keys),
-                                         "sales/_verify.html"))
+                                         answer=VERIFY_ANSWER))
 
 
 def _after_acknowledge(ref, response):
@@ -261,7 +266,7 @@ def review_order(ref):
     if order.status != "draft":
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, **request_panel(back_to=url_for("sales.review_order", ref=order.ref)))
-    return render_template("sales/review_order.html", **context)
+    return render("sales/review_order.html", **context)
 
 
 @bp.post("/orders/<ref>/submit")

@@ -70,7 +70,8 @@ class HeaderForm(FlaskForm):
 
 
 class AddLineForm(FlaskForm):
-    sku = StringField("Product", validators=[DataRequired("Type a SKU or product name and pick a product.")])
+    sku = StringField("Product", validators=[DataRequired("Type a SKU or product name and pick a product."),
+                                             Length(max=60, message="A SKU or product name is at most 60 characters.")])
     quantity = IntegerField("Qty", default=1, validators=[
         InputRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
 

@@ -3,9 +3,10 @@ from flask import Blueprint
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.orders.communications import confirmation_not_sent
 from app.orders.models import Order
-from app.orders.queries import Queue, has_backorder
+from app.orders.queries import Queue, has_backorder, order_page
 from app.orders.states import CLOSED_STATUSES
-from app.web.rendering import render_queue
+from app.web.inputs import queue_args
+from app.web.rendering import render
 
 bp = Blueprint("sales", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["sales"])
@@ -28,7 +29,8 @@ QUEUES = {
 
 @bp.route("/")
 def index():
-    return render_queue(QUEUES, "sales/index.html")
+    queue, q, page = queue_args(QUEUES)
+    return render("sales/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page))
 
 
 from app.sales import customers, email, entry  # noqa: E402,F401  (views on this blueprint)

@@ -95,3 +95,9 @@ def search_arg(name: str = "q", limit: int = SEARCH_MAX) -> str:
 def choice_arg(name: str, choices, default: str) -> str:
     value = request.args.get(name, "")
     return value if value in choices else default
+
+
+def queue_args(queues: dict) -> tuple:
+    """A dashboard's queue (`?view=`), search term and page: (queue, q, page)."""
+    queue = queues.get(request.args.get("view", "")) or next(iter(queues.values()))
+    return queue, search_arg(), page_arg()

@@ -1,53 +1,70 @@
-"""Rendering pages and the regions htmx swaps."""
+"""Rendering: one helper for pages, the regions htmx swaps, and out-of-band pieces.
+
+A page template names each region htmx may ask for as a block called after the region's
+element id (`<div id="draft-lines">` → `{% block draft_lines %}`). `render` answers a
+normal request with the whole page and an htmx request with the block its HX-Target names
+(jinja2-fragments renders it alone, so a block imports the macros it uses). `oob` adds
+more blocks, rendered with `oob` true so their root element carries hx-swap-oob: one
+answer refreshes the region that changed and the others beside it. The response varies
+on HX-Request and HX-Target, the headers it depends on.
+"""
 
 import hashlib
+from functools import cache
 
 from flask import current_app, render_template, request
 from htmx_flask import make_response
+from jinja2 import nodes
+from jinja2_fragments.flask import render_block
 
-from app.web.inputs import page_arg, search_arg
-
-
-def render_block(template: str, block: str, **context) -> str:
-    """One named block of a page template, rendered alone (macros it uses are imported inside it)."""
-    current_app.update_template_context(context)
-    page = current_app.jinja_env.get_template(template)
-    return "".join(page.blocks[block](page.new_context(context)))
+PAGE = object()  # `block=PAGE`: the whole page even for htmx (a boosted link, a full redraw)
 
 
-def render_page(template: str, regions: dict | None = None, partial: str | None = None, **context):
-    """Render a page, or only the region htmx asks for (HX-Target = the region's id).
-
-    `regions` maps a region id to a partial template ("x/_y.html") or to the name of a
-    block of `template`; any other htmx target gets `partial` (a list's search and paging).
-    """
-    target = request.htmx.target if request.htmx and not request.htmx.boosted else None
-    region = (regions or {}).get(target) or (partial if target else None)
-    if region is None:
+def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int = 200,
+           retarget: str | None = None, reswap: str | None = None, **context):
+    """`template` as a page; for htmx, the block HX-Target names, else `block`; plus `oob` blocks.
+    `block` also answers a request that is not htmx (a region's own address);
+    `block=""` answers with the `oob` blocks only (a form that swaps nothing itself);
+    `retarget`/`reswap` send the answer somewhere other than where htmx aimed it."""
+    main = _asked_block(template) or block
+    if main is PAGE or main is None:
         body = render_template(template, **context)
-    elif region.endswith(".html"):
-        body = render_template(region, **context)
     else:
-        body = render_block(template, region, **context)
-    response = make_response(body)
+        parts = [render_block(*_owner(template, main), **context)] if main else []
+        parts += [render_block(*_owner(template, name), **{**context, "oob": True}) for name in oob if name != main]
+        body = "".join(parts)
+    response = make_response(body, **{k: v for k, v in (("retarget", retarget), ("reswap", reswap)) if v})
+    response.status_code = status
     response.vary.update(("HX-Request", "HX-Target"))
     return response
 
 
-def render_list(template: str, partial: str, regions: dict | None = None, **context):
-    """Render a page, or only its list partial when htmx asks for it (search, paging)."""
-    return render_page(template, regions, partial, **context)
+def _asked_block(template: str):
+    """The block an htmx request's target names, if `template` (or a template it extends) has it."""
+    if not request.htmx or request.htmx.boosted or not request.htmx.target:
+        return None
+    name = request.htmx.target.replace("-", "_")
+    return name if _find_block(template, name) else None
 
 
-def render_queue(queues: dict, template: str, regions: dict | None = None, **context):
-    """A dashboard page listing one of its order queues, searchable and paged."""
-    from app.orders.queries import order_page
+def _owner(template: str, block: str) -> tuple[str, str]:
+    owner = _find_block(template, block)
+    if owner is None:
+        raise LookupError(f"{template} has no block {block!r}")
+    return owner, block
 
-    queue = queues.get(request.args.get("view", "")) or next(iter(queues.values()))
-    q = search_arg()
-    pagination = order_page(queue, q, page_arg())
-    return render_list(template, "orders/_queue.html", regions, queues=queues, queue=queue, q=q,
-                       pagination=pagination, **context)
+
+@cache
+def _find_block(template: str, block: str) -> str | None:
+    """The template in `template`'s inheritance chain that defines `block`."""
+    env = current_app.jinja_env
+    while template:
+        if block in env.get_template(template).blocks:
+            return template
+        source = env.loader.get_source(env, template)[0]
+        extends = next(iter(env.parse(source).find_all(nodes.Extends)), None)
+        template = extends.template.value if extends and isinstance(extends.template, nodes.Const) else None
+    return None
 
 
 def pdf_response(content: bytes, filename: str, etag: str | None = None):

@@ -1,0 +1,434 @@
+"""Issue "Nothing answers 500": every route of the app, fed hostile input, answers below 500.
+
+For every rule in `app.url_map` (but `static`) and each of its methods GET and POST, as a user
+who holds every role and as an anonymous visitor:
+
+- each URL variable in turn takes every value of URL_VALUES (the other variables stay valid);
+- each query/form parameter the endpoint reads (PARAMS, below) takes every value of PAYLOADS
+  while the endpoint's other parameters keep a valid value, so the hostile one gets deep;
+- every known parameter name at once takes each of the payloads of SHOTGUN_SHORT (the
+  "shotgun" request), which also reaches a parameter an endpoint reads without being listed
+  for it in PARAMS.
+
+An anonymous visitor gets the per-parameter requests only on routes that do not send it to
+log in (the others stop at the door). POSTs carry a valid CSRF token (and, as parameters of
+their own, hostile ones). Every answer >= 500, and every exception escaping the app (tests
+propagate exceptions instead of answering 500), is collected; each test fails with the list:
+method, URL, parameter, payload, status. Totals are written to
+test-artifacts/hostile-summary.txt at the end of the session.
+"""
+
+import itertools
+import re
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.auth.models import ROLES, User
+from app.config import TestConfig
+from app.documents.store import store_document
+from app.extensions import db
+from app.mail.outbox import queue_email
+from app.notifications.models import Notification
+from app.orders import picking, verification
+from app.orders import requests as special_requests
+from app.orders.confirmation import confirmation_filename, confirmations_suppressed
+from app.orders.models import InboundEmail, Order
+from tests.conftest import PASSWORD, csrf_from, log_in
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+BOSS = "boss"
+VICTIM = "victim"  # the account the login form is posted for (keeps failed attempts off the boss)
+
+# --- what is sent ---------------------------------------------------------------------------
+
+MISSING = object()  # the parameter is left out of the request
+
+URL_VALUES = {
+    "huge int": "99999999999999999999",
+    "negative": "-1",
+    "zero": "0",
+    "NUL": "a\x00b",  # %00 in the path
+    "5,000 chars": "x" * 5000,
+    "control chars": "\x01\x1b",
+    "unicode": "Ωμέγα",
+    "draft huge id": "DRAFT-99999999999999999999",
+}
+
+PAYLOADS = {
+    "missing": MISSING,
+    "empty": "",
+    "huge int": "99999999999999999999",
+    "negative": "-1",
+    "NUL": "a\x00b",
+    # digits: a million characters that also reach every int() of a numeric field
+    "1,000,000 chars": "9" * 1_000_000,
+    "5,000 letters": "x" * 5000,  # longer than any text column
+    "control chars": "\x01\x1b",
+    "non-numeric": "abc",
+    "unicode": "Ωμέγα",
+}
+# The shotgun request sends every name at once: a million characters each would be
+# 70 MB a request, so there the long payloads are cut to 5,000 characters (still more
+# digits than int() converts); and it sends the payloads most likely to break an unlisted
+# parameter only.
+SHOTGUN_LONG = 5000
+SHOTGUN_SHORT = ("empty", "huge int", "negative", "NUL", "1,000,000 chars", "non-numeric")
+
+class _Version:
+    """Stands for the current version of the order the URL names, read before each request."""
+
+
+VERSION = _Version()
+
+# --- which parameters each endpoint reads -----------------------------------------------------
+#
+# Built once (by hand) from the app's code, with
+#   grep -rnoE 'request\.(args|form|values)\.(get|getlist)\([^)]*\)' app/
+# plus the WTForms fields of app/**/forms.py and app/orders/communication_form.py (with their
+# prefixes: CustomerForm(prefix="new") on the new-order page, SpecialRequestForm(prefix="sr")),
+# and the names made per line: qty-<line>, add_sku-<row>, add_qty-<row>, shortage-<line>.
+# Values are valid ones, formatted with the `target` record ids; each parameter in turn is
+# replaced by every payload. "?name" is sent in the query string even on a POST (the login
+# form's `next`). A list holds several baselines (the two branches of one form).
+
+LIST_ARGS = {"view": "all", "q": "SKU", "page": "1"}
+CUSTOMER_FORM = {"name": "Hostile Ltd", "contact_name": "Pat", "email": "pat@example.com",
+                 "phone": "0113 496 0000", "address": "1 Road\nLeeds LS1 1AA", "notes": "Note"}
+BACK = {"version": VERSION, "next": "/orders/{order}"}
+
+PARAMS: dict[str, dict | list[dict]] = {
+    "GET admin.index": {"q": "boss", "page": "1"},
+    "POST admin.index": {"username": "newbie", "full_name": "New Bie", "email": "new@example.com",
+                         "password": "long-password", "roles": "sales"},
+    "POST admin.set_active": {"active": "1"},
+    "GET auth.login": {"next": "/sales/"},
+    "POST auth.login": {"username": VICTIM, "password": PASSWORD, "remember": "y", "?next": "/sales/"},
+    "GET sales.index": LIST_ARGS,
+    "GET inventory.index": LIST_ARGS,
+    "GET fulfillment.index": LIST_ARGS,
+    "GET manager.index": LIST_ARGS,
+    "POST fulfillment.start_wave": {"order": "{order_id}"},
+    "POST fulfillment.scan": {"sku": "{pick_sku}", "quantity": "1"},
+    "POST fulfillment.set_picked": {"picked": "1"},
+    "POST fulfillment.ship_step": {"carrier": "DPD", "tracking_number": "TRK-1", "collected_by": "Sam"},
+    "GET inventory.products": {"q": "SKU", "page": "1"},
+    "GET inventory.product": {"page": "1"},
+    "POST inventory.receive": {"quantity": "5", "reference": "PO-1"},
+    "POST inventory.adjust": {"change": "1", "reason": "Stock count"},
+    "GET live.poll": {"since": "0", "topics": "orders"},
+    "GET mail.index": {"view": "all", "q": "Order", "page": "1"},
+    "POST mail.retry": {"next": "/mail/"},
+    "GET notifications.index": {"show": "unread", "page": "1"},
+    "POST notifications.read": {"next": "/notifications/"},
+    "POST notifications.read_all": {"next": "/notifications/"},
+    "POST notifications.acknowledge": {"next": "/notifications/"},
+    "GET orders.jump": {"ref": "{order}"},
+    "POST orders.amend": [
+        {"version": VERSION, "seen_event": "0", "channel": "phone", "requested_by": "Pat",
+         "verified_how": "Called back on the number on file", "method": "delivery",
+         "address": "2 Road\nLeeds LS1 1AA", "requested_date": "2030-01-15", "instructions": "Ring",
+         "qty-{order_line}": "3", "add_sku-0": "{sku}", "add_qty-0": "1"},
+        {"version": VERSION, "channel": "phone", "requested_by": "Pat", "verified_how": "Called back",
+         "cancel": "y", "cancel_reason": "No longer needed"},
+    ],
+    "POST orders.ask_release": {"change": "One more box"},
+    "POST orders.log_contact": {"direction": "out", "medium": "phone", "contact": "Pat",
+                                "summary": "Called", "confirms": "y"},
+    "GET orders.confirmation_pdf": {"revision": "1"},
+    "POST orders.hold": {**BACK, "reason": "Check credit"},
+    "POST orders.release_hold": BACK,
+    "POST orders.add_request": {**BACK, "sr-kind": "gift_wrap", "sr-text": "Wrap it",
+                                "sr-due_date": "2030-01-15"},
+    "POST orders.decide_request": {**BACK, "decision": "approve", "note": "Fine"},
+    "POST orders.complete_request": BACK,
+    "POST orders.withdraw_request": BACK,
+    "POST orders.not_promised": BACK,
+    "POST orders.accept_split": {"accepts_split": "y"},
+    "POST orders.transition": {**BACK, "reason": "Asked", "carrier": "DPD", "tracking_number": "TRK-1",
+                               "collected_by": "Sam"},
+    "GET sales.customers": {"q": "Cust", "page": "1"},
+    "GET sales.customer": {"page": "1"},
+    "POST sales.edit_customer": CUSTOMER_FORM,
+    "POST sales.new_customer": CUSTOMER_FORM,
+    "GET sales.customer_search": {"q": "Cust"},
+    "GET sales.email_intake": {"page": "1"},
+    "POST sales.email_intake": {"message": "Subject: PO\n\nSKU 1"},
+    "POST sales.draft_for_email": {"customer_code": "{customer}"},
+    "POST sales.start_order": [
+        {"customer_id": "{customer_id}", "channel": "phone"},
+        {"new_customer": "1", "channel": "phone", **{f"new-{k}": v for k, v in CUSTOMER_FORM.items()}},
+    ],
+    "POST sales.update_header": {"version": VERSION, "channel": "phone", "method": "delivery",
+                                 "address": "1 Road\nLeeds", "instructions": "Ring",
+                                 "requested_date": "2030-01-15", "customer_reference": "PO-9"},
+    "GET sales.product_lookup": {"sku": "SKU"},
+    "POST sales.add_line": {"version": VERSION, "sku": "{sku}", "quantity": "1"},
+    "POST sales.change_quantity": {"version": VERSION, "quantity": "2"},
+    "POST sales.override_price": {"version": VERSION, "price": "9.50", "reason": "Agreed"},
+    "POST sales.remove_line": {"version": VERSION},
+    "POST sales.acknowledge_flag": {"version": VERSION, "key": "shortage:{draft_sku}:5", "next": "review"},
+    "POST sales.acknowledge_all_flags": {"version": VERSION, "key": "shortage:{draft_sku}:5", "next": "review"},
+    "POST sales.submit_order": {"version": VERSION, "shortage-{line}": "backorder"},
+}
+
+
+def _names(spec) -> set[str]:
+    specs = spec if isinstance(spec, list) else [spec]
+    return {name.lstrip("?") for one in specs for name in one}
+
+
+ALL_PARAMS = sorted(set().union(*(_names(spec) for spec in PARAMS.values())))
+
+# --- the routes ---------------------------------------------------------------------------------
+
+VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
+
+
+def _rules() -> dict[str, list[tuple[str, str]]]:
+    """endpoint -> [(rule, method)] of the app as it is now (GET and POST only, no `static`)."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    found: dict[str, list[tuple[str, str]]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            found.setdefault(rule.endpoint, []).append((rule.rule, method))
+    return dict(sorted(found.items()))
+
+
+RULES = _rules()
+
+PICKING = {"fulfillment.pick", "fulfillment.scan", "fulfillment.set_picked", "fulfillment.finish"}
+PACKED = {"fulfillment.ship", "fulfillment.ship_step", "orders.packing_slip_pdf"}
+
+
+def valid_value(endpoint: str, name: str, t: dict) -> str:
+    """A real value for URL variable `name` of `endpoint` (from the target records)."""
+    if name == "ref":
+        if endpoint in PICKING:
+            return t["picking"]
+        if endpoint in PACKED:
+            return t["packed"]
+        if endpoint.startswith("sales.") or endpoint == "orders.accept_split":
+            return t["draft"]
+        return t["order"]
+    if name == "line_id":
+        return str(t["pick_line"] if endpoint.startswith("fulfillment.") else t["line"])
+    known = {"user_id": t["user"], "wave_id": t["wave"], "message_id": t["message"], "email_id": t["email"],
+             "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
+             "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch"}
+    return str(known.get(name, "1"))
+
+
+def build_url(rule: str, values: dict[str, str]) -> str:
+    return VARIABLE.sub(lambda m: quote(values[m.group(1)], safe=""), rule)
+
+
+# --- totals for the closing note ---------------------------------------------------------------
+
+TOTALS = {"endpoints": set(), "routes": set(), "params": set(), "requests": 0, "failures": []}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary():
+    started = time.perf_counter()
+    yield
+    ARTIFACTS.mkdir(exist_ok=True)
+    lines = [
+        f"routes (rule x method): {len(TOTALS['routes'])} on {len(TOTALS['endpoints'])} endpoints",
+        f"parameter names tried: {len(TOTALS['params'])} ({', '.join(sorted(TOTALS['params']))})",
+        f"hostile URL values: {len(URL_VALUES)} ({', '.join(URL_VALUES)}) + a valid one",
+        f"parameter payloads: {len(PAYLOADS)} ({', '.join(PAYLOADS)})",
+        f"requests sent: {TOTALS['requests']} in {time.perf_counter() - started:.1f} s",
+        f"answers >= 500 (or exceptions): {len(TOTALS['failures'])}",
+        *("  " + f for f in TOTALS["failures"]),
+    ]
+    (ARTIFACTS / "hostile-summary.txt").write_text("\n".join(lines) + "\n")
+
+
+# --- the records the URLs name --------------------------------------------------------------------
+
+@pytest.fixture
+def target(make_order, make_product, make_user, users):
+    """One record of every kind the routes name, built like tests/test_access.py's (no PDF
+    is rendered: confirmations are suppressed and a stand-in document is stored)."""
+    make_user(BOSS, roles=list(ROLES))  # before the orders, so the boss is notified too
+    make_user(VICTIM, roles=["sales"])
+    with confirmations_suppressed():
+        order = make_order(submit=True)
+        draft = make_order(lines=[(make_product(on_hand=1), 5)])  # short: a flag to acknowledge
+        verification.refresh_flags(draft)
+        wave = picking.start_wave([make_order(submit=True), make_order(submit=True)], users["fulfillment"])
+        packed = make_order(submit=True)
+        picking.start_picking(packed, users["fulfillment"])
+        picking.scan(packed, packed.lines[0].sku, packed.lines[0].quantity, users["fulfillment"])
+        picking.finish_pick(packed, users["fulfillment"])
+        request = special_requests.add_request(order, "gift_wrap", "Wrap it", users["sales"])
+    other = make_user("someone", roles=["sales"])
+    email = InboundEmail(order_id=order.id, from_address="a@example.com", subject="PO", raw=b"Subject: PO\n\nx")
+    db.session.add(email)
+    document = store_document(order, "confirmation", b"%PDF-1.4\n% stand-in\n",
+                              confirmation_filename(order.number, 1), revision=1)
+    message = queue_email(order.customer.email, f"Order {order.number}", "Thank you.", order=order, document=document)
+    db.session.commit()
+    boss_note = db.session.execute(select(Notification.id).join(User, User.id == Notification.user_id)
+                                   .where(User.username == BOSS).order_by(Notification.id).limit(1)).scalar()
+    picked = wave.orders[0]
+    ids = {o.ref: o.id for o in (order, draft, packed, *wave.orders)}
+    return {"order": order.number, "order_id": order.id, "order_line": order.lines[0].id,
+            "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
+            "draft_sku": draft.lines[0].sku, "customer": draft.customer.code, "customer_id": draft.customer.id, "email": email.id,
+            "message": message.id, "sku": order.lines[0].sku, "wave": wave.id, "picking": picked.number,
+            "pick_line": picked.lines[0].id, "pick_sku": picked.lines[0].sku, "packed": packed.number,
+            "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
+            "notification": boss_note or 1, "ids": ids}
+
+
+# --- visitors ------------------------------------------------------------------------------------
+
+class Visitor:
+    """A test client as the boss (every role) or anonymous, with a CSRF token of its session.
+    `fresh()` starts over with a new client (after a request that may end or change the session)."""
+
+    addresses = itertools.count(1)
+
+    def __init__(self, app, username: str | None):
+        self.app, self.username = app, username
+        self.fresh()
+
+    def fresh(self):
+        self.client = self.app.test_client()
+        n = next(self.addresses)  # a new address per client: a login throttle by address stays out of the way
+        self.client.environ_base["REMOTE_ADDR"] = f"10.{n // 65025 % 250}.{n // 255 % 255}.{n % 255 + 1}"
+        if self.username:
+            response = log_in(self.client, self.username)
+            assert response.status_code == 302, f"{self.username} could not log in: {response.status_code}"
+            self.token = csrf_from(self.client.get(response.headers["Location"]).get_data(as_text=True))
+        else:
+            self.token = csrf_from(self.client.get("/login").get_data(as_text=True))
+
+    @property
+    def name(self) -> str:
+        return self.username or "anonymous"
+
+
+SESSION_CHANGERS = {"auth.login", "auth.logout"}  # every request gets a fresh client
+
+
+class Walk:
+    """Sends requests and keeps every answer >= 500."""
+
+    def __init__(self, endpoint: str, target: dict):
+        self.endpoint, self.target, self.failures = endpoint, target, []
+
+    def version(self) -> str:
+        ref = valid_value(self.endpoint, "ref", self.target)
+        order_id = self.target["ids"].get(ref)
+        found = db.session.execute(select(Order.version).where(Order.id == order_id)).scalar() if order_id else None
+        return str(found or 1)
+
+    def resolve(self, params: dict) -> dict:
+        resolved = {}
+        for name, value in params.items():
+            name = name.format(**self.target)
+            if value is VERSION:
+                value = self.version()
+            elif isinstance(value, str):
+                value = value.format(**self.target)
+            resolved[name] = value
+        return resolved
+
+    def send(self, visitor, method, rule, url_values, params, what, payload_label, *, csrf=True):
+        if self.endpoint in SESSION_CHANGERS:
+            visitor.fresh()
+        url = build_url(rule, url_values)
+        query = {k.lstrip("?"): v for k, v in params.items() if v is not MISSING and (method == "GET" or k[0] == "?")}
+        form = {k: v for k, v in params.items() if v is not MISSING and method == "POST" and k[0] != "?"}
+        if method == "POST" and csrf:
+            form.setdefault("csrf_token", visitor.token)
+        TOTALS["requests"] += 1
+        try:
+            response = visitor.client.open(url, method=method, query_string=query or None, data=form or None)
+            status = response.status_code
+        except Exception as exc:  # noqa: BLE001 - an exception escaping the app is a 500 in production
+            db.session.rollback()
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            status = f"exception {type(exc).__name__}: {first_line[:200]}"
+        if not isinstance(status, int) or status >= 500:
+            shown = url if len(url) <= 120 else url[:100] + f"…({len(url)} chars)"
+            self.failures.append(f"{method} {shown} [{visitor.name}] {what} = {payload_label} -> {status}")
+            return None
+        return response
+
+
+def _hostile(payload, long_limit=None):
+    if long_limit and isinstance(payload, str) and len(payload) > long_limit:
+        return payload[:long_limit]
+    return payload
+
+
+def _baselines(endpoint: str, method: str) -> list[dict]:
+    spec = PARAMS.get(f"{method} {endpoint}", {})
+    return spec if isinstance(spec, list) else [spec]
+
+
+@pytest.mark.parametrize("endpoint", list(RULES))
+def test_no_5xx(app, target, endpoint):
+    routes = [(r.rule, m) for r in app.url_map.iter_rules() if r.endpoint == endpoint
+              for m in sorted(r.methods & {"GET", "POST"})]
+    if not routes:
+        pytest.skip(f"{endpoint} is no longer in the url map")
+    walk = Walk(endpoint, target)
+    with confirmations_suppressed():
+        for visitor in (Visitor(app, BOSS), Visitor(app, None)):
+            for rule, method in routes:
+                TOTALS["endpoints"].add(endpoint)
+                TOTALS["routes"].add(f"{method} {rule}")
+                _walk_route(walk, visitor, rule, method)
+    TOTALS["failures"].extend(walk.failures)
+    if walk.failures:
+        pytest.fail(f"{len(walk.failures)} answers >= 500:\n" + "\n".join(walk.failures), pytrace=False)
+
+
+def _walk_route(walk, visitor, rule, method):
+    endpoint, target = walk.endpoint, walk.target
+    names = VARIABLE.findall(rule)
+    valid = {name: valid_value(endpoint, name, target) for name in names}
+
+    # 1. every URL variable in turn: every hostile value (the others valid)
+    for name in names:
+        for label, value in URL_VALUES.items():
+            walk.send(visitor, method, rule, {**valid, name: value}, {}, f"<{name}>", label)
+
+    # 2. the real URL, once plain: does it send this visitor to log in?
+    response = walk.send(visitor, method, rule, valid, {}, "(valid URL)", "no parameters")
+    at_the_door = (response is not None and response.status_code in (302, 401, 403)
+                   and "/login" in response.headers.get("Location", "/login"))
+    if visitor.username or not at_the_door:
+        # 3. each parameter the endpoint reads: every payload (the other parameters valid)
+        for baseline in _baselines(endpoint, method):
+            for name in baseline:
+                TOTALS["params"].add(name.lstrip("?").format(**target))
+                for label, payload in PAYLOADS.items():
+                    params = walk.resolve(baseline)
+                    params[name.format(**target)] = payload
+                    walk.send(visitor, method, rule, valid, params, name.format(**target), label)
+    if method == "POST" and not visitor.username:
+        # 4. the CSRF token itself, checked before anything else (the visitor's login too)
+        TOTALS["params"].add("csrf_token")
+        for label, payload in PAYLOADS.items():
+            params = walk.resolve(_baselines(endpoint, method)[0])
+            params["csrf_token"] = payload
+            walk.send(visitor, method, rule, valid, params, "csrf_token", label, csrf=False)
+
+    # 5. the shotgun: every known name at once (long payloads shortened)
+    for label in SHOTGUN_SHORT:
+        payload = PAYLOADS[label]
+        params = {name: _hostile(payload, SHOTGUN_LONG) for name in ALL_PARAMS}
+        shown = f"{label} (cut to {SHOTGUN_LONG:,})" if len(payload) > SHOTGUN_LONG else label
+        walk.send(visitor, method, rule, valid, params, "(every parameter)", shown)
