@@ -38,6 +38,10 @@ def create_app(config_class=Config, **overrides) -> Flask:
             configure_postgresql(db.engine, app.config["DB_LOCK_WAIT_SECONDS"])
 
     from app import models  # noqa: F401  (register every table)
+
+    # Cross-capability handlers, imported once so that they are registered:
+    from app.notifications import services as _notifications  # noqa: F401  (event_recorded → team notifications)
+    from app.orders import queries as _order_queries  # noqa: F401  (reservations held by open orders)
     from app.web import register_web
 
     register_web(app)

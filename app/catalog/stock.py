@@ -48,17 +48,21 @@ def _ledger_sums() -> dict[int, int]:
     return {pid: int(total) for pid, total in rows}
 
 
-def _open_reservations() -> dict[int, int]:
-    from app.orders.models import Order, OrderLine
-    from app.orders.states import OPEN_STATUSES
+_reservation_sources = []  # functions giving {product_id: units reserved}, registered by who reserves
 
-    rows = db.session.execute(
-        select(OrderLine.product_id, func.sum(OrderLine.qty_reserved))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.status.in_(OPEN_STATUSES))
-        .group_by(OrderLine.product_id)
-    )
-    return {pid: int(total or 0) for pid, total in rows}
+
+def reservations_held_by(source):
+    """Register `source()` → {product_id: units} as a holder of reservations (orders do)."""
+    _reservation_sources.append(source)
+    return source
+
+
+def _open_reservations() -> dict[int, int]:
+    held: dict[int, int] = {}
+    for source in _reservation_sources:
+        for pid, units in source().items():
+            held[pid] = held.get(pid, 0) + units
+    return held
 
 
 def stock_mismatches() -> list[dict]:

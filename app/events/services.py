@@ -10,10 +10,16 @@ until they commit: ids are then handed out in commit order. Write transactions t
 same lock at BEGIN (app/database.py), before any row lock, so it cannot deadlock.
 """
 
+from blinker import Namespace
 from sqlalchemy import text
 
 from app.events.models import Event
 from app.extensions import db
+
+signals = Namespace()
+# Sent in the writer's transaction for every event recorded, with `event` and `order`:
+# other capabilities react here (notifications reach the teams that must act).
+event_recorded = signals.signal("event-recorded")
 
 FEED_LOCK = 7_000_001  # the advisory lock key that serialises event writers on PostgreSQL
 _TAKE_FEED_LOCK = text(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
@@ -28,11 +34,9 @@ def serialise_event_writers(connection) -> None:
 def record_event(kind, summary, *, order=None, actor=None, before=None, after=None) -> Event:
     """Append one event (who, when, what, before/after) to the log and return it.
 
-    The teams that must act on this kind of event are notified in the same transaction
-    (see app/notifications/routing.py for the kinds and who they reach).
+    Whoever listens to `event_recorded` reacts in the same transaction (the notifications
+    for the teams that must act: app/notifications/routing.py).
     """
-    from app.notifications.services import notify_teams
-
     serialise_event_writers(db.session.connection())
     event = Event(
         kind=kind,
@@ -43,5 +47,5 @@ def record_event(kind, summary, *, order=None, actor=None, before=None, after=No
         after=after,
     )
     db.session.add(event)
-    notify_teams(event, order=order)
+    event_recorded.send(event, order=order)
     return event

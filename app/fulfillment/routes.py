@@ -7,12 +7,12 @@ from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.customers.models import Customer
 from app.documents import printing
 from app.extensions import db
+from app.order_page.routes import order_url
 from app.orders import picking
 from app.orders.models import Order, OrderLine
 from app.orders.pick_list import walk_key
 from app.orders.queries import Queue, search_filter
 from app.orders.requests import pending_for
-from app.orders.routes import order_url
 from app.orders.services import find_order, transition
 from app.orders.waves import PickWave
 from app.pagination import paginate

@@ -2,6 +2,7 @@ from flask import Blueprint
 from sqlalchemy import func, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
+from app.catalog.stock import stock_mismatches
 from app.extensions import db
 from app.orders.communications import open_mail_problems
 from app.orders.models import Order
@@ -42,8 +43,6 @@ def status_counts() -> list[dict]:
 
 @bp.route("/")
 def index():
-    from app.catalog.stock import stock_mismatches
-
     queue, q, page = queue_args(QUEUES)
     return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
                   counts=status_counts(),

@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.models import User, UserRole
 from app.errors import Refusal
+from app.events.services import event_recorded, record_event
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.routing import ACKNOWLEDGED, is_alert, teams_for
@@ -29,6 +30,7 @@ def recipients(teams, exclude_user_id=None) -> dict[int, str]:
     return found
 
 
+@event_recorded.connect
 def notify_teams(event, order=None) -> list[Notification]:
     """Add a notification for everyone in the teams that must act on `event`."""
     teams = teams_for(event.kind, event.before, event.after)
@@ -101,7 +103,6 @@ def mark_all_read(user) -> int:
 
 def acknowledge(notification: Notification, actor):
     """Acknowledge an alert for the whole team: it leaves every team member's screen."""
-    from app.events.services import record_event
 
     if not notification.alert:
         raise NotificationError("This notification is not an alert; mark it read instead.")

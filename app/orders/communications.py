@@ -10,6 +10,7 @@ from app.events.services import record_event
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orders.models import Communication, Order
+from app.orders.states import CLOSED_STATUSES
 
 DIRECTIONS = {"out": "To the customer", "in": "From the customer"}
 MEDIUMS = {"phone": "Phone call", "email": "Email", "message": "Message (text, chat, letter)"}
@@ -50,8 +51,6 @@ def confirmation_sent():
 
 def confirmation_not_sent():
     """SQL: a confirmed, still open order whose customer has not had its confirmation."""
-    from app.orders.states import CLOSED_STATUSES
-
     return and_(Order.number.is_not(None), Order.status.not_in(CLOSED_STATUSES), ~confirmation_sent())
 
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 import holidays
 from flask import current_app
 
+from app.events.services import record_event
 from app.timeutil import business_tz, local, utcnow
 
 
@@ -166,8 +167,6 @@ def apply_promise(order, now: datetime | None = None) -> Promise | None:
 
 def set_accepts_split(order, actor, accepts: bool) -> None:
     """Record whether the customer takes the in-stock part first and the rest later."""
-    from app.events.services import record_event
-
     if bool(order.accepts_split) == accepts:
         return
     order.accepts_split = accepts

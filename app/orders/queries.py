@@ -2,12 +2,15 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, undefer
 
+from app.catalog.stock import reservations_held_by
 from app.customers.models import Customer
+from app.extensions import db
 from app.orders.models import Order, OrderLine
 from app.orders.refs import parse_ref
+from app.orders.states import OPEN_STATUSES
 from app.pagination import paginate
 from app.timeutil import business_today
 
@@ -59,3 +62,16 @@ def late():
 
 def has_backorder():
     return exists().where(OrderLine.order_id == Order.id, OrderLine.qty_backordered > 0)
+
+
+
+@reservations_held_by
+def reserved_by_open_orders() -> dict[int, int]:
+    """Units of each product reserved by open orders (what stock checks reconcile against)."""
+    rows = db.session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.qty_reserved))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.status.in_(OPEN_STATUSES))
+        .group_by(OrderLine.product_id)
+    )
+    return {pid: int(total or 0) for pid, total in rows}

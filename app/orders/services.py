@@ -12,6 +12,7 @@ from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle
 from app.orders.confirmation import issue_confirmation
+from app.orders.dispatch_mail import queue_dispatch_email
 from app.orders.models import Order, OrderLine, Revision, Shipment, ShipmentLine
 from app.orders.numbering import next_order_number
 from app.orders.promising import apply_promise
@@ -211,7 +212,5 @@ def transition(order: Order, name: str, actor, *, notify_customer: bool = True, 
     lifecycle.apply(order, name, actor)
     db.session.flush()
     if shipment is not None and order.method == "delivery" and notify_customer:
-        from app.orders.dispatch_mail import queue_dispatch_email
-
         queue_dispatch_email(order, shipment)
     return order

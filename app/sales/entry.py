@@ -10,8 +10,8 @@ from app.customers.models import Customer
 from app.customers.services import create_customer
 from app.errors import Conflict
 from app.extensions import db
+from app.order_page.routes import request_panel
 from app.orders import drafts, verification
-from app.orders.routes import request_panel
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
     AddLineForm,

@@ -24,7 +24,7 @@ def register_web(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.manager.routes import bp as manager_bp
     from app.notifications.routes import bp as notifications_bp
-    from app.orders.routes import bp as orders_bp
+    from app.order_page.routes import bp as orders_bp
     from app.sales.routes import bp as sales_bp
 
     inputs.install(app)

@@ -89,7 +89,7 @@ VERSION = _Version()
 #
 # Built once (by hand) from the app's code, with
 #   grep -rnoE 'request\.(args|form|values)\.(get|getlist)\([^)]*\)' app/
-# plus the WTForms fields of app/**/forms.py and app/orders/communication_form.py (with their
+# plus the WTForms fields of app/**/forms.py and app/order_page/communication_form.py (with their
 # prefixes: CustomerForm(prefix="new") on the new-order page, SpecialRequestForm(prefix="sr")),
 # and the names made per line: qty-<line>, add_sku-<row>, add_qty-<row>, shortage-<line>.
 # Values are valid ones, formatted with the `target` record ids; each parameter in turn is

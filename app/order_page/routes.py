@@ -7,8 +7,8 @@ from app.documents import printing
 from app.errors import Conflict, Refusal
 from app.events.models import Event
 from app.extensions import db
+from app.order_page.forms import DecisionForm, request_form
 from app.orders import lifecycle, services
-from app.orders.forms import DecisionForm, request_form
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
 from app.web.navigation import safe_next
 from app.web.rendering import document_response, pdf_response, render
@@ -205,4 +205,4 @@ def print_packing_slip(ref):
 
 
 # Views on this blueprint kept in their own modules: requests and amendments; confirmations.
-from app.orders import change_routes, confirmation_routes  # noqa: E402,F401
+from app.order_page import changes, confirmations  # noqa: E402,F401

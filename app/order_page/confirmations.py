@@ -8,13 +8,13 @@ from sqlalchemy.orm import defer
 from app.auth.access import ORDER_VIEWERS, role_required
 from app.documents.models import Document
 from app.extensions import db
-from app.orders.communication_form import CommunicationForm
+from app.order_page.communication_form import CommunicationForm
+from app.order_page.routes import bp, get_order, render_detail
 from app.orders.communications import confirmation_state, log_communication
 from app.orders.confirmation import KIND
 from app.orders.models import Order
 from app.orders.promising import promise_for, set_accepts_split
 from app.orders.refs import parse_ref
-from app.orders.routes import bp, get_order, render_detail
 from app.web.inputs import int_arg
 from app.web.navigation import back_url
 from app.web.rendering import document_response

@@ -9,9 +9,9 @@ from app.catalog.lookup import product_by_sku
 from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db
+from app.order_page.forms import AmendForm, DecisionForm, request_form
+from app.order_page.routes import _run, bp, get_order
 from app.orders import amendments, requests
-from app.orders.forms import AmendForm, DecisionForm, request_form
-from app.orders.routes import _run, bp, get_order
 from app.orders.states import CHANNEL_LABELS
 from app.web.inputs import parse_int
 from app.web.rendering import render
