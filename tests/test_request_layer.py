@@ -191,3 +191,8 @@ def test_no_view_module_commits():
     assert views
     offenders = [str(p.relative_to(root)) for p in views if "commit()" in p.read_text()]
     assert offenders == []
+
+
+def test_the_app_refuses_to_start_without_a_secret_key(app):
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        create_app(TestConfig, SECRET_KEY=None, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
