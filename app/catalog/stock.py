@@ -12,12 +12,6 @@ from app.events.services import record_event
 from app.extensions import db
 
 
-def find_product(sku: str) -> Product | None:
-    return db.session.execute(
-        select(Product).where(Product.sku == (sku or "").strip().upper())
-    ).scalar_one_or_none()
-
-
 def receive_stock(product: Product, quantity: int, reference: str, actor) -> StockMovement:
     """Book goods in: a receipt on the ledger with its delivery note / PO reference."""
     if quantity <= 0:

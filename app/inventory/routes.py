@@ -1,15 +1,26 @@
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.catalog import stock
-from app.catalog.models import Product, StockMovement
-from app.extensions import db
+from app.catalog.models import Product
+from app.catalog.queries import (
+    low_stock,
+    movements_of,
+    product_by_sku,
+    product_list,
+    recent_movements,
+)
 from app.inventory.forms import AdjustForm, ReceiveForm
 from app.orders.backorders import allocate_backorders, waiting_lines
-from app.orders.models import Order, OrderLine
-from app.orders.queries import Queue, has_backorder, order_page
+from app.orders.models import Order
+from app.orders.queries import (
+    Queue,
+    has_backorder,
+    order_page,
+    products_waiting_for_stock,
+    reservations_of,
+)
 from app.orders.requests import pending_for
 from app.orders.states import OPEN_STATUSES
 from app.pagination import paginate
@@ -32,70 +43,28 @@ QUEUES = {
 }
 
 
-def _low_stock(limit=10):
-    return db.session.execute(
-        select(Product).where(Product.active.is_(True), Product.on_hand - Product.reserved <= Product.reorder_point)
-        .order_by((Product.on_hand - Product.reserved - Product.reorder_point).asc()).limit(limit)
-    ).scalars().all()
-
-
-def _backordered_products(limit=10):
-    """Products that open orders wait for: receive these first."""
-    return db.session.execute(
-        select(Product, func.sum(OrderLine.qty_backordered), func.count(func.distinct(OrderLine.order_id)))
-        .join(OrderLine, OrderLine.product_id == Product.id).join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.qty_backordered > 0, Order.status.in_(OPEN_STATUSES))
-        .group_by(Product.id).order_by(func.sum(OrderLine.qty_backordered).desc(), Product.sku).limit(limit)
-    ).all()
-
-
 @bp.route("/")
 def index():
-    movements = db.session.execute(
-        select(StockMovement).order_by(StockMovement.id.desc()).limit(10)
-    ).scalars().all()
     queue, q, page = queue_args(QUEUES)
     return render("inventory/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
-                  low_stock=_low_stock(), movements=movements,
-                        requests=pending_for("inventory"), backordered=_backordered_products())
-
-
-def _product_page(q: str, page: int):
-    stmt = select(Product).order_by(Product.sku)
-    if q:
-        term = f"%{q}%"
-        stmt = stmt.where(or_(Product.sku.ilike(term), Product.name.ilike(term), Product.bin_location.ilike(term)))
-    return paginate(stmt, page)
+                  low_stock=low_stock(), movements=recent_movements(), requests=pending_for("inventory"),
+                  backordered=products_waiting_for_stock())
 
 
 @bp.get("/products")
 def products():
     q = search_arg()
-    return render("inventory/products.html", q=q, pagination=_product_page(q, page_arg()))
+    return render("inventory/products.html", q=q, pagination=paginate(product_list(q), page_arg()))
 
 
 def get_product(sku: str) -> Product:
-    return stock.find_product(sku) or abort(404)
-
-
-def _reservations(product):
-    return db.session.execute(
-        select(OrderLine).join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.product_id == product.id, OrderLine.qty_reserved > 0, Order.status.in_(OPEN_STATUSES))
-        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.id)
-    ).scalars().all()
-
-
-def _movements(product, page: int):
-    stmt = select(StockMovement).where(StockMovement.product_id == product.id).order_by(StockMovement.id.desc())
-    return paginate(stmt, page)
+    return product_by_sku(sku) or abort(404)
 
 
 def _render_product(product, receive=None, adjust=None, status=200):
-    page = page_arg()
     context = dict(product=product, receive=receive or ReceiveForm(formdata=None),
-                   adjust=adjust or AdjustForm(formdata=None), reservations=_reservations(product),
-                   waiting=waiting_lines(product.id), pagination=_movements(product, page))
+                   adjust=adjust or AdjustForm(formdata=None), reservations=reservations_of(product),
+                   waiting=waiting_lines(product.id), pagination=paginate(movements_of(product), page_arg()))
     return render("inventory/product.html", status=status, **context)
 
 

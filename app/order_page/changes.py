@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.access import role_required
-from app.catalog.lookup import product_by_sku
+from app.catalog.queries import product_by_sku
 from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.catalog.lookup import product_by_sku
+from app.catalog.queries import product_by_sku
 from app.customers.models import Customer
 from app.events.services import record_event
 from app.extensions import db

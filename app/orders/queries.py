@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, undefer
 
+from app.catalog.models import Product
 from app.catalog.stock import reservations_held_by
 from app.customers.models import Customer
 from app.extensions import db
 from app.orders.models import Order, OrderLine
 from app.orders.refs import parse_ref
-from app.orders.states import OPEN_STATUSES
+from app.orders.states import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
 from app.pagination import paginate
 from app.timeutil import business_today
 
@@ -75,3 +76,35 @@ def reserved_by_open_orders() -> dict[int, int]:
         .group_by(OrderLine.product_id)
     )
     return {pid: int(total or 0) for pid, total in rows}
+
+
+def reservations_of(product) -> list[OrderLine]:
+    """The open orders' lines holding stock of `product`, soonest promised first."""
+    return db.session.execute(
+        select(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_id == product.id, OrderLine.qty_reserved > 0, Order.status.in_(OPEN_STATUSES))
+        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.id)
+    ).scalars().all()
+
+
+def products_waiting_for_stock(limit: int = 10) -> list:
+    """(product, units on backorder, orders waiting) for the products open orders wait for most."""
+    return db.session.execute(
+        select(Product, func.sum(OrderLine.qty_backordered), func.count(func.distinct(OrderLine.order_id)))
+        .join(OrderLine, OrderLine.product_id == Product.id).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.qty_backordered > 0, Order.status.in_(OPEN_STATUSES))
+        .group_by(Product.id).order_by(func.sum(OrderLine.qty_backordered).desc(), Product.sku).limit(limit)
+    ).all()
+
+
+def status_counts() -> list[dict]:
+    """Per status: how many orders, and since when the oldest has waited in it."""
+    rows = db.session.execute(
+        select(Order.status, func.count(Order.id), func.min(Order.status_changed_at)).group_by(Order.status)
+    ).all()
+    found = {status: (count, oldest) for status, count, oldest in rows}
+    return [
+        {"status": s, "count": found.get(s, (0, None))[0],
+         "oldest": found.get(s, (0, None))[1] if s not in CLOSED_STATUSES else None}
+        for s in STATUSES
+    ]

@@ -2,11 +2,11 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.customers.models import Customer
+from app.customers.queries import customer_by_code, customers_matching
 from app.customers.services import create_customer, update_customer
-from app.extensions import db
 from app.orders.models import Order
 from app.pagination import paginate
 from app.sales.forms import CustomerForm
@@ -17,12 +17,8 @@ from app.web.rendering import render
 FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
 
 
-def find_customer(code: str) -> Customer | None:
-    return db.session.execute(select(Customer).where(Customer.code == code.strip().upper())).scalar_one_or_none()
-
-
 def get_customer(code: str) -> Customer:
-    return find_customer(code) or abort(404)
+    return customer_by_code(code) or abort(404)
 
 
 def _fields(form) -> dict:
@@ -32,12 +28,7 @@ def _fields(form) -> dict:
 @bp.get("/customers/")
 def customers():
     q = search_arg()
-    stmt = select(Customer).order_by(Customer.name)
-    if q:
-        term = f"%{q}%"
-        stmt = stmt.where(or_(Customer.name.ilike(term), Customer.code.ilike(term), Customer.email.ilike(term),
-                              Customer.phone.ilike(term), Customer.contact_name.ilike(term)))
-    pagination = paginate(stmt, page_arg())
+    pagination = paginate(customers_matching(q), page_arg())
     return render("sales/customers.html", pagination=pagination, q=q)
 
 

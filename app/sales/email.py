@@ -4,11 +4,11 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.customers.queries import customer_by_code
 from app.extensions import db
 from app.orders.intake import draft_from_email, intake_email
 from app.orders.models import InboundEmail
 from app.pagination import paginate
-from app.sales.customers import find_customer
 from app.sales.forms import EmailUploadForm
 from app.sales.routes import bp
 from app.web.inputs import page_arg
@@ -47,7 +47,7 @@ def draft_for_email(email_id):
     if inbound.order_id:
         return redirect(url_for("sales.edit_order", ref=f"DRAFT-{inbound.order_id}"))
     code = request.form.get("customer_code", "").strip()[:20]
-    customer = find_customer(code) if code else None
+    customer = customer_by_code(code) if code else None
     if customer is None:
         flash(f"No customer with the code “{code}”. Type a code like C0042 (see Customers).", "error")
         return redirect(url_for("sales.email_intake"))

@@ -2,11 +2,11 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
 
-from app.catalog.lookup import find_products, product_by_sku
 from app.catalog.pricing import customer_prices
+from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
+from app.customers.queries import customers_matching
 from app.customers.services import create_customer
 from app.errors import Conflict
 from app.extensions import db
@@ -69,14 +69,7 @@ def _begin(customer, channel):
 def customer_search():
     """Customer choices for the entry screen, by name, code, email or phone."""
     q = search_arg()
-    found = []
-    if q:
-        term = f"%{q}%"
-        found = db.session.execute(
-            select(Customer).where(or_(Customer.name.ilike(term), Customer.code.ilike(term),
-                                       Customer.email.ilike(term), Customer.phone.ilike(term)))
-            .order_by(Customer.name).limit(8)
-        ).scalars().all()
+    found = db.session.execute(customers_matching(q).limit(8)).scalars().all() if q else []
     return render("sales/new_order.html", block="customer_results", customers=found, q=q)
 
 

@@ -1,0 +1,82 @@
+"""Reading the catalogue: finding products (as a rep types, or in the inventory list),
+stock that needs attention, and the ledger."""
+
+from sqlalchemy import and_, or_, select, true
+
+from app.catalog.models import Product, StockMovement
+from app.extensions import db
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_products(term: str, limit: int = 8) -> list[Product]:
+    """Active products whose SKU starts with `term` (uses the SKU index), then whose name
+    contains it; exact SKU first."""
+    term = term.strip()
+    if not term:
+        return []
+    upper = term.upper()
+    by_sku = db.session.execute(
+        select(Product).where(Product.active.is_(True), Product.sku >= upper, Product.sku < upper + "\uffff")
+        .order_by(Product.sku).limit(limit)
+    ).scalars().all()
+    if len(by_sku) >= limit:
+        return list(by_sku)
+    by_name = db.session.execute(
+        select(Product).where(Product.active.is_(True), *_name_has_words(term),
+                              Product.id.not_in([p.id for p in by_sku]) if by_sku else true())
+        .order_by(Product.name).limit(limit - len(by_sku))
+    ).scalars().all()
+    return list(by_sku) + list(by_name)
+
+
+def _name_has_words(term: str) -> list:
+    """Every word typed appears in the name, in any order, ignoring case.
+
+    SQLite's LIKE already ignores ASCII case and is much cheaper than lower(...) LIKE.
+    """
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    clauses = []
+    for word in term.split()[:5]:
+        pattern = f"%{_escape_like(word)}%"
+        clauses.append(Product.name.like(pattern, escape="\\") if sqlite else Product.name.ilike(pattern, escape="\\"))
+    return clauses
+
+
+def product_by_sku(sku: str | None) -> Product | None:
+    """The product with this SKU (as typed: spaces and case do not matter), active or not."""
+    return db.session.execute(select(Product).where(Product.sku == (sku or "").strip().upper())).scalar_one_or_none()
+
+
+def product_list(q: str = ""):
+    """Every product by SKU (a statement to page), narrowed to those whose SKU or bin starts
+    with `q` or whose name has its words."""
+    stmt = select(Product).order_by(Product.sku)
+    if q:
+        upper = q.upper()
+        stmt = stmt.where(or_(Product.sku.startswith(upper), Product.bin_location.startswith(upper),
+                              *([] if not q.split() else [_all(_name_has_words(q))])))
+    return stmt
+
+
+def _all(clauses):
+    return and_(*clauses)
+
+
+def low_stock(limit: int = 10) -> list[Product]:
+    """Active products at or below their reorder point, the furthest below first."""
+    return db.session.execute(
+        select(Product).where(Product.active.is_(True), Product.on_hand - Product.reserved <= Product.reorder_point)
+        .order_by((Product.on_hand - Product.reserved - Product.reorder_point).asc()).limit(limit)
+    ).scalars().all()
+
+
+def recent_movements(limit: int = 10) -> list[StockMovement]:
+    return db.session.execute(select(StockMovement).order_by(StockMovement.id.desc()).limit(limit)).scalars().all()
+
+
+def movements_of(product):
+    """The product's ledger, newest first (a statement to page)."""
+    return select(StockMovement).where(StockMovement.product_id == product.id).order_by(StockMovement.id.desc())
