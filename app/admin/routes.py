@@ -1,7 +1,8 @@
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from app.admin.forms import UserActiveForm
 from app.auth import services
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.auth.forms import UserForm
@@ -48,7 +49,7 @@ def _users(form, refusal: str | None = None):
 @bp.post("/users/<int:user_id>/active")
 def set_active(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    active = request.form.get("active") == "1"
+    active = UserActiveForm().active.data
     services.set_active(user, active, current_user)
     flash(f"User {user.username} {'enabled' if active else 'disabled'}.", "success")
     return redirect(url_for("admin.index"))

@@ -6,7 +6,9 @@ from sqlalchemy.orm import contains_eager, selectinload, undefer
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.customers.models import Customer
 from app.documents import printing
+from app.errors import Refusal
 from app.extensions import db
+from app.fulfillment.forms import SHIP_STEPS, PickedForm, ScanForm, StartWaveForm, ship_step_of
 from app.order_page.routes import order_url
 from app.orders import picking
 from app.orders.models import Order, OrderLine
@@ -16,7 +18,7 @@ from app.orders.requests import pending_for
 from app.orders.services import find_order, transition
 from app.orders.waves import PickWave
 from app.pagination import paginate
-from app.web.inputs import int_arg, page_arg, parse_int, search_arg
+from app.web.inputs import page_arg, search_arg
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
@@ -73,7 +75,10 @@ def get_order(ref):
 def start_wave():
     """Start picking the ticked orders: one order opens its picking screen, several make a wave."""
     on_refusal(back=url_for("fulfillment.index"))
-    ids = {i for i in (parse_int(raw) for raw in request.form.getlist("order")[:500]) if i is not None}
+    form = StartWaveForm()
+    if not form.validate():
+        raise Refusal(" ".join(form.order.errors))
+    ids = set(form.order.data)
     orders = db.session.execute(select(Order).where(Order.id.in_(ids)).order_by(Order.promised_date)).scalars().all()
     if len(orders) == 1:
         picking.start_picking(orders[0], current_user)
@@ -121,11 +126,13 @@ def print_wave_pick_list(wave_id):
     return redirect(url_for("fulfillment.wave_pick_list", wave_id=wave.id), 303)
 
 
-def _pick_page(order, message=None, category=None, block=None):
-    """The picking screen, or its lines (`block`) with the message of the last scan."""
+def _pick_page(order, block=None, status=200, scan_form=None, **extra):
+    """The picking page, or its lines (`block`); `extra` carries the last scan's message or a
+    line's typed quantity being corrected (picked_form, picked_line)."""
     lines = sorted(order.lines, key=lambda ln: (walk_key(ln.product.bin_location), ln.sku))
-    return render("fulfillment/pick.html", block=block, order=order, lines=lines, message=message, category=category,
-                  picked_now=picking.picked_now, still_to_pick=picking.still_to_pick)
+    return render("fulfillment/pick.html", block=block, status=status, order=order, lines=lines,
+                  picked_now=picking.picked_now, still_to_pick=picking.still_to_pick,
+                  scan_form=scan_form or ScanForm(formdata=None), **extra)
 
 
 @bp.get("/orders/<ref>/pick")
@@ -140,18 +147,31 @@ def pick(ref):
 @bp.post("/orders/<ref>/scan")
 def scan(ref):
     order = get_order(ref)
+    form = ScanForm()
+    if not form.validate():
+        return _scan_typed_wrong(order, form)
     on_refusal(lambda exc: _picked(get_order(ref), str(exc), "error"))
-    quantity = int_arg("quantity", 1, lo=1, hi=100_000, source=request.form)
-    line = picking.scan(order, request.form.get("sku", "")[:60], quantity, current_user)
+    line = picking.scan(order, form.sku.data, form.quantity.data, current_user)
     return _picked(order, f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked.")
+
+
+def _scan_typed_wrong(order, form):
+    """The scan form again with its messages and what was typed: in place (htmx), or the page."""
+    if request.htmx:
+        return render("fulfillment/pick.html", block="scan_form", status=422, order=order, scan_form=form,
+                      retarget="#scan-form", reswap="outerHTML")
+    return _pick_page(order, status=422, scan_form=form)
 
 
 @bp.post("/orders/<ref>/lines/<int:line_id>")
 def set_picked(ref, line_id):
     order = get_order(ref)
+    form = PickedForm()
+    if not form.validate():
+        typed = {"picked_form": form, "picked_line": line_id}
+        return _pick_page(order, block="pick_lines" if request.htmx else None, status=422, **typed)
     on_refusal(lambda exc: _picked(get_order(ref), str(exc), "error"))
-    picked = int_arg("picked", -1, lo=0, hi=100_000, source=request.form)
-    line = picking.set_picked(order, line_id, picked, current_user)
+    line = picking.set_picked(order, line_id, form.picked.data, current_user)
     return _picked(order, f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked.")
 
 
@@ -159,7 +179,7 @@ def _picked(order, message, category="success"):
     """After a scan or a typed quantity: the lines again (htmx), or the page with a message."""
     if request.htmx:
         db.session.flush()
-        return _pick_page(order, message, category, block="pick_lines")
+        return _pick_page(order, block="pick_lines", message=message, category=category)
     flash(message, category)
     return redirect(url_for("fulfillment.pick", ref=order.ref))
 
@@ -180,17 +200,20 @@ def finish(ref):
 
 @bp.get("/orders/<ref>/ship")
 def ship(ref):
-    order = get_order(ref)
-    return render("fulfillment/ship.html", order=order, errors={}, form={}, picked_now=picking.picked_now)
+    return _ship_page(get_order(ref))
 
 
-def _ship_page(order, errors, form):
-    return render("fulfillment/ship.html", order=order, errors=errors, form=form, picked_now=picking.picked_now,
-                  status=422)
-
-
-SHIP_STEPS = {"dispatch": ("carrier", "tracking_number"), "ready_for_pickup": (), "collect": ("collected_by",)}
-REQUIRED = {"carrier": "Enter the carrier (e.g. DPD, own van).", "collected_by": "Enter who collected it."}
+def _ship_page(order, posted=None, refusal: str | None = None):
+    """The shipping page with the form of the step the order is ready for: the posted one
+    (what was typed and its messages) if it is for that step, else an empty one."""
+    step = ship_step_of(order)
+    form = posted
+    if step is None:
+        form = None
+    elif type(posted) is not SHIP_STEPS[step]:
+        form = SHIP_STEPS[step](formdata=None)
+    return render("fulfillment/ship.html", order=order, form=form, refusal=refusal, picked_now=picking.picked_now,
+                  status=200 if posted is None else 422)
 
 
 @bp.post("/orders/<ref>/ship/<step>")
@@ -198,12 +221,11 @@ def ship_step(ref, step):
     order = get_order(ref)
     if step not in SHIP_STEPS:
         abort(404)
-    form = {f: request.form.get(f, "").strip()[:80] for f in SHIP_STEPS[step]}
-    errors = {f: REQUIRED[f] for f in form if f in REQUIRED and not form[f]}
-    if errors:
-        return _ship_page(order, errors, form)
-    on_refusal(lambda exc: _ship_page(get_order(ref), {"_": str(exc)}, form))
-    transition(order, step, current_user, **form)
+    form = SHIP_STEPS[step]()
+    if not form.validate():
+        return _ship_page(order, form)
+    on_refusal(lambda exc: _ship_page(get_order(ref), form, str(exc)))
+    transition(order, step, current_user, **form.detail_values())
     flash(f"{order.ref}: {order.status_label}." + (" Dispatch email queued for the customer." if step == "dispatch" else ""),
           "success")
     return redirect(url_for("fulfillment.index"))

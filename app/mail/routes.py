@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager
 from app.auth.access import restrict_blueprint
 from app.documents.models import Document
 from app.extensions import db
+from app.forms_util import ButtonForm
 from app.mail.message import build_email
 from app.mail.models import OutboxMessage
 from app.mail.relay import retry_now
@@ -16,6 +17,7 @@ from app.pagination import paginate
 from app.web.inputs import choice_arg, page_arg, search_arg
 from app.web.navigation import back_url
 from app.web.rendering import render
+from app.web.transaction import on_refusal
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
 restrict_blueprint(bp, "sales", "manager")
@@ -75,6 +77,8 @@ def eml(message_id):
 def retry(message_id):
     """Queue a failed or waiting email again, due now."""
     row = _message(message_id)
+    back = back_url(url_for("mail.message", message_id=message_id), ButtonForm().next.data)
+    on_refusal(back=back)
     retry_now(row, current_user)
     flash(f"Email to {row.to_address} queued again; the relay sends it within seconds.", "success")
-    return redirect(back_url(url_for("mail.message", message_id=message_id)))
+    return redirect(back)

@@ -7,11 +7,13 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.access import role_required
+from app.forms_util import ButtonForm
 from app.live.feed import LIVE_ROLES
 from app.notifications import services
 from app.web.inputs import page_arg
 from app.web.navigation import back_url
 from app.web.rendering import render
+from app.web.transaction import on_refusal
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -52,8 +54,8 @@ def here() -> str:
     return request.full_path.rstrip("?")
 
 
-def _back():
-    return redirect(back_url(url_for("notifications.index")))
+def _back(form: ButtonForm):
+    return redirect(back_url(url_for("notifications.index"), form.next.data))
 
 
 def _own(notification_id: int):
@@ -85,21 +87,25 @@ def alerts():
 @bp.post("/<int:notification_id>/read")
 @role_required(*LIVE_ROLES)
 def read(notification_id):
+    form = ButtonForm()
     services.mark_read(_own(notification_id))
-    return _back()
+    return _back(form)
 
 
 @bp.post("/read-all")
 @role_required(*LIVE_ROLES)
 def read_all():
+    form = ButtonForm()
     count = services.mark_all_read(current_user)
     flash(f"{count} notification{'s' if count != 1 else ''} marked read." if count else "Nothing was unread.", "info")
-    return _back()
+    return _back(form)
 
 
 @bp.post("/<int:notification_id>/acknowledge")
 @role_required(*LIVE_ROLES)
 def acknowledge(notification_id):
+    form = ButtonForm()
+    on_refusal(back=back_url(url_for("notifications.index"), form.next.data))
     services.acknowledge(_own(notification_id), current_user)
     flash("Alert acknowledged for the whole team.", "success")
-    return _back()
+    return _back(form)

@@ -5,19 +5,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.access import role_required
-from app.catalog.queries import product_by_sku
 from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db
-from app.order_page.forms import AmendForm, DecisionForm, request_form
-from app.order_page.routes import _run, bp, get_order
+from app.order_page.forms import AmendForm, AskReleaseForm, DecisionForm, request_form
+from app.order_page.routes import _run, bp, get_order, render_detail
 from app.orders import amendments, requests
 from app.orders.states import CHANNEL_LABELS
-from app.web.inputs import parse_int
 from app.web.rendering import render
 from app.web.transaction import on_refusal
-
-ADD_ROWS = 4
 
 
 @bp.post("/<ref>/requests")
@@ -66,105 +62,82 @@ def not_promised(ref, request_id):
 
 # --- amendments ---------------------------------------------------------------------------
 
-def amend_form(order, fresh: bool = False) -> AmendForm:
-    """The amend form: the order's current values on GET (or when `fresh`), the posted ones otherwise."""
-    form = AmendForm(obj=order) if request.method == "GET" else AmendForm(formdata=None, obj=order) if fresh else AmendForm()
+def amend_form(order) -> AmendForm:
+    """The amend form with the order's current values: one quantity for each line, empty add rows."""
+    form = AmendForm(formdata=None, obj=order, seen_event=_last_event_id(order),
+                     quantities=[{"line_id": line.id, "quantity": line.quantity} for line in order.lines])
+    return _with_channels(form)
+
+
+def _with_channels(form: AmendForm) -> AmendForm:
     form.channel.choices = [("", "Choose…")] + [(c, CHANNEL_LABELS.get(c, c)) for c in amendments.approved_channels()]
     return form
-
-
-def _quantities(order, errors) -> dict[int, int]:
-    quantities = {}
-    for line in order.lines:
-        value = parse_int(request.form.get(f"qty-{line.id}", str(line.quantity)), 0, 100_000)
-        if value is None:
-            errors[f"qty-{line.id}"] = "Enter a whole number from 0 (remove) to 100,000."
-        else:
-            quantities[line.id] = value
-    return quantities
-
-
-def _additions(errors) -> list:
-    additions = []
-    for row in range(ADD_ROWS):
-        sku = request.form.get(f"add_sku-{row}", "").strip()[:60]
-        raw = request.form.get(f"add_qty-{row}", "").strip()[:12]
-        if not sku and not raw:
-            continue
-        product = product_by_sku(sku) if sku else None
-        if product is None:
-            errors[f"add_sku-{row}"] = f"No product with the SKU “{sku}”." if sku else "Enter the SKU."
-        elif parse_int(raw, 1, 100_000) is None:
-            errors[f"add_qty-{row}"] = "Enter a quantity from 1 to 100,000."
-        else:
-            additions.append((product, int(raw)))
-    return additions
 
 
 def _last_event_id(order) -> int:
     return db.session.execute(select(func.max(Event.id)).where(Event.order_id == order.id)).scalar() or 0
 
 
-def _render_amend(order, form, errors=None, conflict=None, status=200):
-    return render("orders/amend.html", order=order, form=form, errors=errors or {}, add_rows=ADD_ROWS,
-                  seen_event=_last_event_id(order), conflict=conflict, status=status)
+def _render_amend(order, form, conflict=None, status=200):
+    lines = {line.id: line for line in order.lines}
+    return render("orders/amend.html", order=order, form=form, lines=lines, conflict=conflict, status=status)
 
 
-def _conflict(order):
+def _conflict(order, posted: AmendForm):
     """Someone saved the order since this form was opened: say what changed and show it as it is now
     (who asked and how it was verified are kept; the changes must be made again)."""
-    seen = parse_int(request.form.get("seen_event")) or 0
-    changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > seen)
+    changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > (posted.seen_event.data or 0))
                                  .order_by(Event.id)).scalars().all()
-    form = amend_form(order, fresh=True)
+    form = amend_form(order)
     for name in ("channel", "requested_by", "verified_how"):
-        form[name].data = request.form.get(name, "")
+        form[name].data = posted[name].data
     return _render_amend(order, form, conflict=changes, status=409)
+
+
+def _amendment(form: AmendForm) -> amendments.Amendment:
+    who = (form.channel.data, form.requested_by.data or "", form.verified_how.data or "")
+    if form.cancel.data:
+        return amendments.Amendment(*who, cancel=True, cancel_reason=form.cancel_reason.data or "")
+    header = {"method": form.method.data, "address": form.address.data or "",
+              "requested_date": form.requested_date.data, "instructions": form.instructions.data or ""}
+    return amendments.Amendment(*who, quantities=form.new_quantities(), additions=form.added_products(), header=header)
 
 
 @bp.route("/<ref>/amend", methods=["GET", "POST"])
 @role_required("sales", "manager")
 def amend(ref):
     order = get_order(ref)
-    form = amend_form(order)
     if request.method == "GET":
         on_refusal(back=url_for("orders.detail", ref=order.ref))
         amendments.check_amendable(order, current_user)
-        return _render_amend(order, form)
-    if request.form.get("version", "").strip() != str(order.version):
-        return _conflict(order)
-    errors = {}
-    form_ok = form.validate()
-    if form.cancel.data:
-        change = amendments.Amendment(form.channel.data, form.requested_by.data or "", form.verified_how.data or "",
-                                      cancel=True, cancel_reason=form.cancel_reason.data or "")
-    else:
-        quantities, additions = _quantities(order, errors), _additions(errors)
-        header = {"method": form.method.data, "address": (form.address.data or "").strip(),
-                  "requested_date": form.requested_date.data, "instructions": (form.instructions.data or "").strip()}
-        change = amendments.Amendment(form.channel.data, form.requested_by.data or "", form.verified_how.data or "",
-                                      quantities=quantities, additions=additions, header=header)
-    if not form_ok or errors:
-        return _render_amend(order, form, errors, status=422)
-    on_refusal(lambda exc: _refused_amend(ref, form, errors, exc))
-    revision = amendments.amend_order(order, change, current_user)
+        return _render_amend(order, amend_form(order))
+    form = _with_channels(AmendForm())
+    if not form.made_from(order):
+        return _conflict(order, form)
+    if not form.validate():
+        return _render_amend(order, form, status=422)
+    on_refusal(lambda exc: _refused_amend(ref, form, exc))
+    revision = amendments.amend_order(order, _amendment(form), current_user)
     flash(f"{order.ref} amended: revision {revision.number}. " + "; ".join(c["text"] for c in revision.diff), "success")
     return redirect(url_for("orders.detail", ref=order.ref))
 
 
-def _refused_amend(ref, form, errors, exc):
+def _refused_amend(ref, form, exc):
     """The amendment was refused, or someone saved the order between our version check and our write."""
     if isinstance(exc, Conflict):
-        return _conflict(get_order(ref))
+        return _conflict(get_order(ref), form)
     form.form_errors.append(str(exc))
-    return _render_amend(get_order(ref), form, errors, status=422)
+    return _render_amend(get_order(ref), form, status=422)
 
 
 @bp.post("/<ref>/ask-release")
 @role_required("sales", "manager")
 def ask_release(ref):
     order = get_order(ref)
+    form = AskReleaseForm()
     on_refusal(back=url_for("orders.detail", ref=order.ref))
-    amendments.ask_pick_release(order, current_user, request.form.get("change", "")[:500])
+    if order.status == "picking" and not form.validate():  # otherwise the refusal says why it cannot be asked
+        return render_detail(order, 422, release_form=form)
+    amendments.ask_pick_release(order, current_user, form.change.data or "")
     flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")
     return redirect(url_for("orders.detail", ref=order.ref))

@@ -1,6 +1,6 @@
 """Order-page views for confirmations: the stored PDF and the communication log."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer
@@ -9,6 +9,7 @@ from app.auth.access import ORDER_VIEWERS, role_required
 from app.documents.models import Document
 from app.extensions import db
 from app.order_page.communication_form import CommunicationForm
+from app.order_page.forms import SplitForm
 from app.order_page.routes import bp, get_order, render_detail
 from app.orders.communications import confirmation_state, log_communication
 from app.orders.confirmation import KIND
@@ -80,8 +81,9 @@ def _refused_contact(ref, form, exc):
 def accept_split(ref):
     """Record whether the customer accepts a split delivery (draft only): it moves the promise."""
     order = get_order(ref)
+    form = SplitForm()
     if order.status != "draft":
         flash("A split can only be agreed before the order is submitted; amend the order instead.", "error")
     else:
-        set_accepts_split(order, current_user, request.form.get("accepts_split") == "y")
-    return redirect(back_url(url_for("orders.detail", ref=order.ref)))
+        set_accepts_split(order, current_user, form.accepts_split.data)
+    return redirect(back_url(url_for("orders.detail", ref=order.ref), form.next.data))

@@ -7,16 +7,29 @@ from app.documents import printing
 from app.errors import Conflict, Refusal
 from app.events.models import Event
 from app.extensions import db
-from app.order_page.forms import DecisionForm, request_form
+from app.order_page.forms import (
+    AskReleaseForm,
+    DecisionForm,
+    HoldForm,
+    OrderActionForm,
+    request_form,
+    transition_form,
+)
 from app.orders import lifecycle, services
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
-from app.web.navigation import safe_next
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-DETAIL_FIELDS = {"cancel": ("reason",), "dispatch": ("carrier", "tracking_number"), "collect": ("collected_by",)}
+@bp.app_template_global()
+def order_form(name: str):
+    """An empty form for a button on the order page: `hold`, `ask_release` or a lifecycle step."""
+    if name == "hold":
+        return HoldForm(formdata=None)
+    if name == "ask_release":
+        return AskReleaseForm(formdata=None)
+    return transition_form(name, formdata=None)
 
 
 def get_order(ref: str):
@@ -29,23 +42,23 @@ def order_url(order) -> str:
     return url_for("orders.detail", ref=order.ref, _external=True)
 
 
-def _check_version(order) -> bool:
-    """True if the form was made from the order as it is now (optimistic lock)."""
-    return request.form.get("version", "").strip() == str(order.version)
-
-
 def stale_page(order) -> Conflict:
     return Conflict(f"{order.ref} was changed by someone else while you were looking at it. "
                     "Here is the current order; check it and try again.")
 
 
-def _run(order, action, *args, done: str | None = None, **kwargs):
-    """Run a change on the order from a button on its page; the request commits it.
-    A refusal (or a page made from an older version) comes back as a message on the page."""
-    back = safe_next(request.form.get("next")) or url_for("orders.detail", ref=order.ref)
+def _run(order, action, *args, form: OrderActionForm | None = None, shown_as: str | None = None,
+         done: str | None = None, **kwargs):
+    """Run a change on the order from a form on its page (`form`, an OrderActionForm by default);
+    the request commits it. A page made from an older version, or a refusal, comes back as a
+    message on the page; a field typed wrong, as the page again with the form (as `shown_as`)."""
+    form = form or OrderActionForm()
+    back = form.next.data or url_for("orders.detail", ref=order.ref)
     on_refusal(back=back)
-    if not _check_version(order):
+    if not form.is_current(order):
         raise stale_page(order)
+    if not form.validate():
+        return render_detail(order, 422, **{shown_as or "action_form": form})
     action(order, *args, **kwargs)
     flash(done() if callable(done) else done or f"{order.ref}: done.", "success")
     return redirect(back)
@@ -107,14 +120,15 @@ def _on_page(transition, order) -> bool:
 @role_required(*ORDER_VIEWERS)
 def transition(ref, name):
     order = get_order(ref)
+    form = transition_form(name)
     if current_user.has_role("sales", "manager"):
         if name == "submit":  # drafts are submitted from the review step, which runs every check
             return redirect(url_for("sales.review_order", ref=order.ref))
-        if name == "cancel" and order.status != "draft" and _check_version(order):
+        if name == "cancel" and order.status != "draft" and form.is_current(order):
             # a customer's cancellation is an amendment; a stale page gets the conflict message below
             return redirect(url_for("orders.amend", ref=order.ref))
-    details = {f: request.form.get(f, "").strip()[:120] for f in DETAIL_FIELDS.get(name, ())}
-    return _run(order, services.transition, name, current_user, **details,
+    form.action = name  # the page shows the typed details again on this step's button
+    return _run(order, services.transition, name, current_user, **form.detail_values(), form=form,
                 done=lambda: f"{order.ref} is now {order.status_label}.")
 
 
@@ -132,7 +146,8 @@ def inbound_email(ref, email_id):
 @role_required("sales", "manager")
 def hold(ref):
     order = get_order(ref)
-    return _run(order, lifecycle.set_hold, current_user, request.form.get("reason", "")[:200],
+    form = HoldForm()
+    return _run(order, lifecycle.set_hold, current_user, form.reason.data or "", form=form, shown_as="hold_form",
                 done=f"{order.ref} is on hold.")
 
 

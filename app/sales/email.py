@@ -1,6 +1,6 @@
 """Orders that arrive by email: upload an .eml, and give unmatched ones a customer."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,11 +9,13 @@ from app.extensions import db
 from app.orders.intake import draft_from_email, intake_email
 from app.orders.models import InboundEmail
 from app.pagination import paginate
-from app.sales.forms import EmailUploadForm
+from app.sales.forms import EmailUploadForm, customer_code_form
 from app.sales.routes import bp
 from app.web.inputs import page_arg
 from app.web.rendering import render
 from app.web.transaction import on_refusal
+
+bp.add_app_template_global(customer_code_form)
 
 
 def _unmatched_page():
@@ -35,10 +37,14 @@ def email_intake():
     return _intake_page(form)
 
 
-def _intake_page(form, refusal: str | None = None):
+def _intake_page(form, refusal: str | None = None, code_form=None, code_for=None):
+    """The upload form and the emails waiting for a customer (one of them, `code_for`, with
+    the customer code typed for it and its message)."""
     if refusal:
         form.message.errors = [*form.message.errors, refusal]
-    return render("sales/email_intake.html", form=form, unmatched=_unmatched_page(), status=422 if form.errors else 200)
+    status = 422 if form.errors or (code_form is not None and code_form.errors) else 200
+    return render("sales/email_intake.html", form=form, unmatched=_unmatched_page(), code_form=code_form,
+                  code_for=code_for, status=status)
 
 
 @bp.post("/emails/<int:email_id>/draft")
@@ -46,10 +52,12 @@ def draft_for_email(email_id):
     inbound = db.session.get(InboundEmail, email_id) or abort(404)
     if inbound.order_id:
         return redirect(url_for("sales.edit_order", ref=f"DRAFT-{inbound.order_id}"))
-    code = request.form.get("customer_code", "").strip()[:20]
-    customer = customer_by_code(code) if code else None
+    form = customer_code_form(inbound.id)
+    customer = customer_by_code(form.customer_code.data) if form.validate() else None
     if customer is None:
-        flash(f"No customer with the code “{code}”. Type a code like C0042 (see Customers).", "error")
-        return redirect(url_for("sales.email_intake"))
+        if not form.customer_code.errors:
+            form.customer_code.errors.append(
+                f"No customer with the code “{form.customer_code.data}”. Type a code like C0042 (see Customers).")
+        return _intake_page(EmailUploadForm(formdata=None), code_form=form, code_for=inbound.id)
     order = draft_from_email(inbound, customer, current_user)
     return redirect(url_for("sales.edit_order", ref=order.ref))

@@ -8,18 +8,23 @@ from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
 from app.customers.queries import customers_matching
 from app.customers.services import create_customer
-from app.errors import Conflict
+from app.errors import Conflict, Refusal
 from app.extensions import db
 from app.order_page.routes import request_panel
 from app.orders import drafts, verification
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
+    AcknowledgeAllForm,
+    AcknowledgeForm,
     AddLineForm,
     CustomerForm,
+    DraftChangeForm,
     HeaderForm,
     PriceOverrideForm,
     QuantityForm,
     StartDraftForm,
+    shortage_choices,
+    submit_form,
 )
 from app.sales.routes import bp
 from app.web.inputs import parse_int, search_arg
@@ -42,7 +47,7 @@ def new_order():
 @bp.post("/orders/new")
 def start_order():
     form, customer_form = StartDraftForm(), CustomerForm(prefix="new")
-    if request.form.get("new_customer"):
+    if form.new_customer.data:
         if customer_form.validate_on_submit():
             customer = create_customer(actor=current_user, **_customer_fields(customer_form))
             return _begin(customer, form.channel.data)
@@ -108,12 +113,9 @@ def edit_order(ref):
     return render("sales/edit_order.html", **context)
 
 
-def _stale(order):
+def _stale(order, form: DraftChangeForm):
     """A conflict answer if the page was made from an older version of the draft."""
-    sent = request.form.getlist("version")  # htmx appends the page's current version last
-    if sent and sent[-1].strip() == str(order.version):
-        return None
-    return _conflict(order)
+    return None if form.is_current(order) else _conflict(order)
 
 
 def _conflict(order):
@@ -133,11 +135,11 @@ def _after_change(order, *, block=None, oob=AFTER_EDIT, **extra):
     return render(EDIT, block=block, oob=oob, **context)
 
 
-def _edit(ref, change, *, answer=None, refused=None, field=None, **extra):
-    """Run one change on a draft, with the version check and the refusals shown in place:
-    next to `field` when given (with the form in `refused`, so nothing typed is lost)."""
+def _edit(ref, change, *, form: DraftChangeForm, answer=None, refused=None, field=None, **extra):
+    """Run one change on a draft from `form`, with the version check and the refusals shown in
+    place: next to `field` when given (with the form in `refused`, so nothing typed is lost)."""
     order = _draft(ref)
-    conflict = _stale(order)
+    conflict = _stale(order, form)
     if conflict:
         return conflict
     answer = answer or LINES_ANSWER
@@ -170,7 +172,8 @@ def update_header(ref):
     fields = {name: getattr(form, name).data for name in drafts.HEADER_FIELDS}
     for name in ("address", "instructions", "customer_reference"):  # a field left out of the post is empty
         fields[name] = (fields[name] or "").strip() if name == "customer_reference" else fields[name] or ""
-    return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), answer=HEADER_ANSWER, header=form)
+    return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), form=form, answer=HEADER_ANSWER,
+                 header=form)
 
 
 @bp.get("/orders/<ref>/products")
@@ -178,7 +181,7 @@ def product_lookup(ref):
     order = _draft(ref)
     products = find_products(search_arg("sku", 60))
     prices = customer_prices(order.customer_id, [p.id for p in products])
-    return render("sales/_lines.html", block="product_results", products=products, prices=prices)
+    return render("sales/_product_results.html", block="product_results", products=products, prices=prices)
 
 
 @bp.post("/orders/<ref>/lines")
@@ -191,7 +194,7 @@ def add_line(ref):
         product = product_by_sku(form.sku.data) or _only_match(form.sku.data)
         drafts.add_product(order, product, form.quantity.data, current_user)
 
-    return _edit(ref, change, add_form=AddLineForm(formdata=None),
+    return _edit(ref, change, form=form, add_form=AddLineForm(formdata=None),
                  refused={"add_form": form}, field=form.sku)
 
 
@@ -208,15 +211,15 @@ def change_quantity(ref, line_id):
     form = QuantityForm()
     if not form.validate():
         return _after_change(_draft(ref), **LINES_ANSWER, add_form=AddLineForm(formdata=None),
-                             line_errors={line_id: form.quantity.errors[0]},
-                             typed={line_id: request.form.get("quantity", "")})
+                             quantity_form=form, quantity_line=line_id)
     return _edit(ref, lambda o: drafts.set_quantity(o, line_id, form.quantity.data, current_user),
-                 add_form=AddLineForm(formdata=None))
+                 form=form, add_form=AddLineForm(formdata=None))
 
 
 @bp.post("/orders/<ref>/lines/<int:line_id>/remove")
 def remove_line(ref, line_id):
-    return _edit(ref, lambda o: drafts.remove_line(o, line_id, current_user), add_form=AddLineForm(formdata=None))
+    return _edit(ref, lambda o: drafts.remove_line(o, line_id, current_user), form=DraftChangeForm(),
+                 add_form=AddLineForm(formdata=None))
 
 
 @bp.post("/orders/<ref>/lines/<int:line_id>/price")
@@ -226,27 +229,33 @@ def override_price(ref, line_id):
         return _after_change(_draft(ref), **LINES_ANSWER, add_form=AddLineForm(formdata=None), price_form=form,
                              price_line=line_id)
     return _edit(ref, lambda o: drafts.override_price(o, line_id, form.price.data, form.reason.data, current_user),
-                 add_form=AddLineForm(formdata=None), refused={"price_form": form, "price_line": line_id}, field=form.price)
+                 form=form, add_form=AddLineForm(formdata=None), refused={"price_form": form, "price_line": line_id},
+                 field=form.price)
 
 
 @bp.post("/orders/<ref>/flags/acknowledge")
 def acknowledge_flag(ref):
     """Acknowledge one check (by its key, so a check shown but not yet stored can be acknowledged)."""
-    key = request.form.get("key", "")[:200]
-    return _after_acknowledge(ref, _edit(ref, lambda o: verification.acknowledge(o, key, current_user),
-                                         answer=VERIFY_ANSWER))
+    form = AcknowledgeForm()
+    if not form.validate():
+        raise Refusal(" ".join(form.key.errors))
+    return _after_acknowledge(ref, form, _edit(ref, lambda o: verification.acknowledge(o, form.key.data, current_user),
+                                               form=form, answer=VERIFY_ANSWER))
 
 
 @bp.post("/orders/<ref>/flags/acknowledge-all")
 def acknowledge_all_flags(ref):
     """Acknowledge every check the rep was shown (`key` fields); a check found since stays open."""
-    keys = {k[:200] for k in request.form.getlist("key")[:100]} or None
-    return _after_acknowledge(ref, _edit(ref, lambda o: verification.acknowledge_all(o, current_user, keys),
-                                         answer=VERIFY_ANSWER))
+    form = AcknowledgeAllForm()
+    if not form.validate():
+        raise Refusal(" ".join(form.key.errors))
+    keys = set(form.key.data) or None
+    return _after_acknowledge(ref, form, _edit(ref, lambda o: verification.acknowledge_all(o, current_user, keys),
+                                               form=form, answer=VERIFY_ANSWER))
 
 
-def _after_acknowledge(ref, response):
-    if not request.htmx and request.form.get("next") == "review":
+def _after_acknowledge(ref, form, response):
+    if not request.htmx and form.next.data == "review":
         return redirect(url_for("sales.review_order", ref=ref))
     return response
 
@@ -258,19 +267,25 @@ def review_order(ref):
     order = _draft(ref)
     if order.status != "draft":
         return redirect(url_for("orders.detail", ref=order.ref))
-    context = _workspace(order, **request_panel(back_to=url_for("sales.review_order", ref=order.ref)))
-    return render("sales/review_order.html", **context)
+    return _review_page(order, submit_form(order, formdata=None))
+
+
+def _review_page(order, form, status=200):
+    context = _workspace(order, submit_form=form, refused=status != 200,
+                         **request_panel(back_to=url_for("sales.review_order", ref=order.ref)))
+    return render("sales/review_order.html", status=status, **context)
 
 
 @bp.post("/orders/<ref>/submit")
 def submit_order(ref):
     order = _draft(ref)
-    conflict = _stale(order)
+    form = submit_form(order)
+    conflict = _stale(order, form)
     if conflict:
         return conflict
-    choices = {line.id: request.form.get(f"shortage-{line.id}", "backorder") for line in order.lines}
-    choices = {k: v if v in drafts.SHORTAGE_CHOICES else "backorder" for k, v in choices.items()}
+    if not form.validate():
+        return _review_page(order, form, 422)
     on_refusal(back=url_for("sales.review_order", ref=ref))
-    drafts.submit_draft(order, current_user, choices)
+    drafts.submit_draft(order, current_user, shortage_choices(form, order))
     flash(f"{order.number} confirmed for {order.customer.name}.", "success")
     return redirect(url_for("orders.detail", ref=order.number))

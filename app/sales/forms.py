@@ -3,10 +3,12 @@ import re
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -23,7 +25,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms_util import clean_text
+from app.forms_util import ValueListField, VersionField, at_most, bounded_text, clean_text, stripped
+from app.orders.drafts import SHORTAGE_CHOICES
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
 from app.timeutil import business_today
 
@@ -48,11 +51,21 @@ class CustomerForm(FlaskForm):
 
 
 class StartDraftForm(FlaskForm):
-    customer_id = HiddenField(validators=[DataRequired("Choose a customer.")])
+    customer_id = HiddenField(validators=[DataRequired("Choose a customer."), Length(max=12)])
     channel = SelectField("Channel", choices=DESK_CHANNELS, default="phone")
+    new_customer = BooleanField()  # sent by the new-customer form beside the search
 
 
-class HeaderForm(FlaskForm):
+class DraftChangeForm(FlaskForm):
+    """A change to a draft on the entry screen: made from the draft's `version` as the page showed it."""
+
+    version = VersionField()
+
+    def is_current(self, order) -> bool:
+        return self.version.data is not None and self.version.data == order.version
+
+
+class HeaderForm(DraftChangeForm):
     channel = SelectField("Channel", choices=DESK_CHANNELS)
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
     address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)])
@@ -69,14 +82,15 @@ class HeaderForm(FlaskForm):
             raise ValidationError("A delivery order needs an address.")
 
 
-class AddLineForm(FlaskForm):
-    sku = StringField("Product", validators=[DataRequired("Type a SKU or product name and pick a product."),
-                                             Length(max=60, message="A SKU or product name is at most 60 characters.")])
-    quantity = IntegerField("Qty", default=1, validators=[
+class AddLineForm(DraftChangeForm):
+    sku = StringField("Add product", id="add-sku", validators=[
+        DataRequired("Type a SKU or product name and pick a product."),
+        Length(max=60, message="A SKU or product name is at most 60 characters.")])
+    quantity = IntegerField("Qty", id="add-qty", default=1, validators=[
         InputRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(DraftChangeForm):
     quantity = IntegerField("Qty", validators=[
         InputRequired("Enter a quantity."), NumberRange(1, 100_000, "Quantity must be from 1 to 100,000.")])
 
@@ -87,7 +101,7 @@ def _finite(_form, field):
         raise StopValidation("Enter the price as a number, like 12.50.")
 
 
-class PriceOverrideForm(FlaskForm):
+class PriceOverrideForm(DraftChangeForm):
     price = DecimalField("Unit price", places=2, validators=[
         InputRequired("Enter the price."), _finite, NumberRange(0, 1_000_000, "The price must be between 0 and 1,000,000.")])
     reason = StringField("Reason", validators=[DataRequired("Say why the price is overridden."), Length(max=200)])
@@ -95,3 +109,59 @@ class PriceOverrideForm(FlaskForm):
 
 class EmailUploadForm(FlaskForm):
     message = FileField("Order email (.eml)", validators=[FileRequired("Choose an .eml file to upload.")])
+
+
+class AcknowledgeForm(DraftChangeForm):
+    """Acknowledge one check (by its key, so a check shown but not yet stored can be acknowledged);
+    `next` is "review" when sent from the review page without htmx."""
+
+    key = StringField(validators=[DataRequired("That check no longer applies; the panel has been refreshed."),
+                                  at_most(200)])
+    next = HiddenField(filters=[lambda v: v if v == "review" else None])
+
+
+class AcknowledgeAllForm(DraftChangeForm):
+    """Acknowledge every check the rep was shown (one `key` each); one found since stays open."""
+
+    key = ValueListField(coerce=bounded_text(200), max_entries=100,
+                         message="That check no longer applies; the panel has been refreshed.")
+    next = HiddenField(filters=[lambda v: v if v == "review" else None])
+
+
+class ShortageChoiceField(RadioField):
+    """What to do with a line that is short (the message for a value not on the list in plain words)."""
+
+    def pre_validate(self, form):
+        if self.data not in SHORTAGE_CHOICES:
+            raise ValidationError("Choose one of the options for this line.")
+
+
+class SubmitForm(DraftChangeForm):
+    """Submit a reviewed draft; `submit_form(order)` adds, for each line, what to do if it is short."""
+
+
+def submit_form(order, **kwargs) -> SubmitForm:
+    """The submit form of `order`: one choice `shortage-<line id>` per line (backorder unless told)."""
+    choices = list(SHORTAGE_CHOICES.items())
+    fields = {f"shortage_{line.id}": ShortageChoiceField(f"If {line.sku} is short", name=f"shortage-{line.id}",
+                                                         choices=choices, default="backorder")
+              for line in order.lines}
+    return type("OrderSubmitForm", (SubmitForm,), fields)(**kwargs)
+
+
+def shortage_choices(form: SubmitForm, order) -> dict[int, str]:
+    return {line.id: form[f"shortage_{line.id}"].data for line in order.lines}
+
+
+class CustomerCodeForm(FlaskForm):
+    """Give an unmatched email its customer, by code."""
+
+    customer_code = StringField("Customer code", filters=[stripped], validators=[
+        DataRequired("Type the customer's code, like C0042."), at_most(20)])
+
+
+def customer_code_form(email_id: int, **kwargs) -> CustomerCodeForm:
+    """The customer code form of one waiting email (its field's id names the email: several are on the page)."""
+    form = CustomerCodeForm(**kwargs)
+    form.customer_code.id = form.customer_code.label.field_id = f"customer-code-{email_id}"
+    return form

@@ -14,10 +14,10 @@ def safe_next(target: str | None) -> str | None:
     return target if local else None
 
 
-def back_url(default: str | None = None) -> str:
-    """The form's `next`, else the page the request came from (same site), else `default`
-    (a URL; the user's dashboard when not given)."""
-    for candidate in (request.form.get("next"), _same_site_path(request.referrer)):
+def back_url(default: str | None = None, next_url: str | None = None) -> str:
+    """`next_url` (a form's `next`, see app/forms_util.py), else the page the request came from
+    (same site), else `default` (a URL; the user's dashboard when not given)."""
+    for candidate in (next_url, _same_site_path(request.referrer)):
         target = safe_next(candidate)
         if target:
             return target

@@ -53,6 +53,10 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form || !form.matches || !form.matches("[data-scan-form]")) return;
+    if (!document.body.contains(form)) return;  // typed wrong: the form came back in its place, as typed
+    form.querySelectorAll(".field__error").forEach(function (p) { p.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.setAttribute("aria-invalid", "false"); el.removeAttribute("aria-describedby"); });
+    form.querySelectorAll(".field--error").forEach(function (el) { el.classList.remove("field--error"); });
     var input = form.querySelector("[data-scan-input]");
     var qty = form.querySelector("[data-scan-qty]");
     if (qty) qty.value = "1";

@@ -49,8 +49,8 @@ def test_customer_phones_to_add_a_line_and_change_a_quantity(page, live_server, 
     page.get_by_label("Who asked").fill("Jane Marsh (buyer)")
     page.get_by_label("How it was verified").fill("Read the changes back on the call")
     page.get_by_label("New quantity of HNG-100").fill("12")
-    page.locator("#add_sku-0").fill("SCR-8")
-    page.locator("#add_qty-0").fill("8")
+    page.locator("#additions-0-sku").fill("SCR-8")
+    page.locator("#additions-0-quantity").fill("8")
     screenshot(page, "amend-2-form-filled", full_page=True)
     page.get_by_role("button", name="Save revision 2").click()
 

@@ -125,7 +125,7 @@ def test_order_page_shows_a_change_made_elsewhere_and_keeps_what_was_typed(
     log_in_at(manager, base, "manager")
     manager.goto(f"{base}/orders/{number}")
     manager.wait_for_selector("#live-feed[data-state=live]")
-    manager.fill("input[name=reason][aria-label='Hold reason']", "Waiting for the customer's")
+    manager.fill("#hold-reason", "Waiting for the customer's")
     manager.click("#notif-menu summary")  # an open menu stays open through a redraw too
 
     orders.transition(orders.find_order(number), "start_pick", users["fulfillment"])
@@ -133,7 +133,7 @@ def test_order_page_shows_a_change_made_elsewhere_and_keeps_what_was_typed(
     release()
     manager.locator("#order-live h1 .status", has_text="Picking").wait_for(timeout=TARGET_WAIT_MS)
     assert manager.locator("#order-live .history", has_text="Start picking: Confirmed → Picking").count() == 1
-    assert manager.input_value("input[name=reason][aria-label='Hold reason']") == "Waiting for the customer's"
+    assert manager.input_value("#hold-reason") == "Waiting for the customer's"
     assert manager.locator("#order-live").count() == 1
     assert manager.locator("#notif-menu[open]").count() == 1
     screenshot(manager, "live-order-page-after-pick-started")

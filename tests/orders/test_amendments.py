@@ -323,13 +323,24 @@ def _who(fields, **more):
     return fields
 
 
+def qty(fields, line) -> str:
+    """The name of the new-quantity box of `line` in the amend form's fields."""
+    [index] = [k.split("-")[1] for k, v in fields.items() if k.endswith("-line_id") and v == str(line.id)]
+    return f"quantities-{index}-quantity"
+
+
+def add(row, field):
+    """The name of an add-a-line box: add(0, "sku"), add(0, "quantity")."""
+    return f"additions-{row}-{field}"
+
+
 def test_amending_on_the_web(client, login, confirmed, make_product):
     order, first, second = confirmed
     extra = make_product(on_hand=3)
     login("sales")
     html, fields = _amend_page(client, order)
     assert "revision 1 → 2" in html
-    _who(fields, **{f"qty-{order.lines[0].id}": "9", "add_sku-0": extra.sku.lower(), "add_qty-0": "5"})
+    _who(fields, **{qty(fields, order.lines[0]): "9", add(0, "sku"): extra.sku.lower(), add(0, "quantity"): "5"})
     response = client.post(f"/orders/{order.ref}/amend", data=fields)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -344,8 +355,9 @@ def test_the_amend_form_says_what_is_missing_and_keeps_the_input(client, login, 
     order, first, _ = confirmed
     login("sales")
     _, fields = _amend_page(client, order)
-    fields.update({"channel": "", "requested_by": "", "verified_how": "", f"qty-{order.lines[0].id}": "seven",
-                   "add_sku-1": "NO-SUCH", "add_qty-1": "2", "add_sku-2": "", "add_qty-2": "3"})
+    first_qty = qty(fields, order.lines[0])
+    fields.update({"channel": "", "requested_by": "", "verified_how": "", first_qty: "seven",
+                   add(1, "sku"): "NO-SUCH", add(1, "quantity"): "2", add(2, "sku"): "", add(2, "quantity"): "3"})
     response = client.post(f"/orders/{order.ref}/amend", data=fields)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -353,8 +365,8 @@ def test_the_amend_form_says_what_is_missing_and_keeps_the_input(client, login, 
                     "Enter a whole number from 0 (remove) to 100,000.", "No product with the SKU “NO-SUCH”.", "Enter the SKU."):
         assert message in html
     kept = form_fields(html, with_field="requested_by")
-    assert kept[f"qty-{order.lines[0].id}"] == "seven" and kept["add_sku-1"] == "NO-SUCH"
-    _who(fields, **{f"qty-{order.lines[0].id}": "5", "add_sku-1": "", "add_qty-1": "", "add_qty-2": ""})
+    assert kept[first_qty] == "seven" and kept[add(1, "sku")] == "NO-SUCH" and kept[add(2, "quantity")] == "3"
+    _who(fields, **{first_qty: "5", add(1, "sku"): "", add(1, "quantity"): "", add(2, "quantity"): ""})
     fields["channel"] = "walk-in"
     response = client.post(f"/orders/{order.ref}/amend", data=fields)
     assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
@@ -397,9 +409,9 @@ def test_two_people_amending_the_same_order(app, login, confirmed, make_user):
     _, alice_form = _amend_page(alice, order)
     _, bob_form = _amend_page(bob, order)
 
-    _who(bob_form, **{f"qty-{order.lines[0].id}": "7", "address": "9 New Road\nYork"})
+    _who(bob_form, **{qty(bob_form, order.lines[0]): "7", "address": "9 New Road\nYork"})
     assert bob.post(f"/orders/{order.ref}/amend", data=bob_form).status_code == 302
-    _who(alice_form, **{f"qty-{order.lines[1].id}": "1", f"qty-{order.lines[0].id}": "2"})
+    _who(alice_form, **{qty(alice_form, order.lines[1]): "1", qty(alice_form, order.lines[0]): "2"})
     response = alice.post(f"/orders/{order.ref}/amend", data=alice_form)
 
     assert response.status_code == 409
@@ -412,9 +424,9 @@ def test_two_people_amending_the_same_order(app, login, confirmed, make_user):
     assert order.address == "9 New Road\nYork" and first.reserved == 7 and second.reserved == 3
     # the form now shows the order as it is, so saving again cannot undo Bob's change by accident
     fresh = form_fields(html, with_field="requested_by")
-    assert fresh[f"qty-{order.lines[0].id}"] == "7" and fresh["address"] == "9 New Road\nYork"
+    assert fresh[qty(fresh, order.lines[0])] == "7" and fresh["address"] == "9 New Road\nYork"
     assert int(fresh["version"]) == order.version
-    fresh[f"qty-{order.lines[1].id}"] = "1"
+    fresh[qty(fresh, order.lines[1])] = "1"
     assert alice.post(f"/orders/{order.ref}/amend", data=_who(fresh)).status_code == 302
     assert order.revision == 3 and order.lines[0].quantity == 7 and order.lines[1].quantity == 1
     assert order.address == "9 New Road\nYork"

@@ -62,7 +62,10 @@ def test_an_unknown_sender_waits_until_a_customer_is_chosen(desk, catalogue):
     [inbound] = emails()
     assert inbound.order_id is None and db.session.execute(select(func.count(Order.id))).scalar_one() == 0
     refused = desk.post(f"/sales/emails/{inbound.id}/draft", {"customer_code": "ZZ999"}, htmx=False)
-    assert "No customer with the code" in desk.get(refused.headers["Location"]).get_data(as_text=True)
+    assert refused.status_code == 422  # the message next to that email's code box, with what was typed
+    page = refused.get_data(as_text=True)
+    assert f'id="customer-code-{inbound.id}-error">No customer with the code “ZZ999”' in page
+    assert f'aria-describedby="customer-code-{inbound.id}-error"' in page and 'value="ZZ999"' in page
     made = desk.post(f"/sales/emails/{inbound.id}/draft", {"customer_code": customer.code.lower()}, htmx=False)
     [inbound] = emails()
     order = db.session.get(Order, inbound.order_id)

@@ -100,10 +100,21 @@ def test_hold_the_order(desk, new_draft, make_product):
     assert "On hold" in page and short.sku in page
 
 
-def test_an_unknown_choice_backorders(desk, new_draft, make_product):
+def test_an_unknown_choice_is_refused_next_to_the_line(desk, new_draft, make_product):
     short = make_product(on_hand=1)
     order = new_draft([(short, 3)])
-    _response, order = submit(desk, order, {order.lines[0]: "steal-from-another-order"})
+    line_id = order.lines[0].id
+    response, order = submit(desk, order, {order.lines[0]: "steal-from-another-order"})
+    assert response.status_code == 422 and order.status == "draft" and order.number is None
+    page = response.get_data(as_text=True)
+    assert f'id="shortage-{line_id}-error">Choose one of the options for this line.' in page
+    assert f'aria-describedby="shortage-{line_id}-error"' in page
+
+
+def test_a_line_sent_without_a_choice_is_backordered(desk, new_draft, make_product):
+    short = make_product(on_hand=1)
+    order = new_draft([(short, 3)])
+    _response, order = submit(desk, order)
     assert (order.lines[0].qty_reserved, order.lines[0].qty_backordered) == (1, 2)
 
 

@@ -120,7 +120,7 @@ def test_header_refuses_bad_input_and_saves_nothing(desk, new_draft, make_produc
     response = desk.post(f"/sales/orders/{order.ref}/header", {**HEADER, **change}, order=order)
     assert response.status_code == 200
     page = text(response)
-    assert near(page, f'id="err-{field}"', message, within=200)
+    assert near(page, f'id="{field}-error"', message, within=200)
     assert "Not saved" in page
     after = fresh(order)
     assert (after.version, after.channel, after.method, after.address, after.instructions,
