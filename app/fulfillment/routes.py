@@ -9,6 +9,7 @@ from app.documents import printing
 from app.extensions import db
 from app.orders import picking
 from app.orders.models import Order, OrderLine
+from app.orders.permissions import can
 from app.orders.pick_list import walk_key
 from app.orders.queries import Queue, search_filter
 from app.orders.requests import pending_for
@@ -130,8 +131,8 @@ def _pick_context(order, status=200):
 @bp.get("/orders/<ref>/pick")
 def pick(ref):
     order = get_order(ref)
-    if order.status != "picking":
-        return redirect(url_for("fulfillment.ship", ref=order.ref) if order.status in ("packed", "ready_for_pickup")
+    if not can(current_user, "record_pick", order):
+        return redirect(url_for("fulfillment.ship", ref=order.ref) if can(current_user, "ship", order)
                         else url_for("orders.detail", ref=order.ref))
     return _pick_context(order)
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.auth.access import role_required
 from app.live.feed import LIVE_ROLES
 from app.notifications import services
+from app.orders.permissions import require
 from app.web.inputs import page_arg
 from app.web.navigation import back_url
 from app.web.rendering import render_page
@@ -101,6 +102,8 @@ def read_all():
 @bp.post("/<int:notification_id>/acknowledge")
 @role_required(*LIVE_ROLES)
 def acknowledge(notification_id):
-    services.acknowledge(_own(notification_id), current_user)
+    notification = _own(notification_id)
+    require(current_user, "acknowledge_alert", notification)
+    services.acknowledge(notification, current_user)
     flash("Alert acknowledged for the whole team.", "success")
     return _back()

@@ -11,6 +11,7 @@ from app.events.models import Event
 from app.extensions import db
 from app.orders import amendments, requests
 from app.orders.forms import AmendForm, DecisionForm, request_form
+from app.orders.permissions import require
 from app.orders.routes import _run, bp, get_order
 from app.orders.states import CHANNEL_LABELS
 from app.web.inputs import parse_int
@@ -28,7 +29,7 @@ def add_request(ref):
         flash("Special request not added: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
     return _run(order, requests.add_request, form.kind.data, form.text.data, current_user, form.due_date.data,
-                done=f"{order.ref}: special request added; the owning team decides whether it can be met.")
+                may="add_request", done=f"{order.ref}: special request added; the owning team decides whether it can be met.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/decide")
@@ -39,28 +40,36 @@ def decide_request(ref, request_id):
     if not form.validate():
         flash("Choose Approve or Reject.", "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
-    return _run(order, requests.decide_request, request_id, form.decision.data == "approve", form.note.data or "",
-                current_user, done=f"{order.ref}: special request {'approved' if form.decision.data == 'approve' else 'rejected'}.")
+    return _on_request(order, request_id, "decide_request", requests.decide_request, form.decision.data == "approve",
+                       form.note.data or "", current_user,
+                       done=f"{order.ref}: special request {'approved' if form.decision.data == 'approve' else 'rejected'}.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/done")
 @role_required("inventory", "fulfillment", "manager")
 def complete_request(ref, request_id):
-    return _run(get_order(ref), requests.complete_request, request_id, current_user,
-                done="Special request marked done.")
+    return _on_request(get_order(ref), request_id, "complete_request", requests.complete_request, current_user,
+                       done="Special request marked done.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/withdraw")
 @role_required("sales", "manager")
 def withdraw_request(ref, request_id):
-    return _run(get_order(ref), requests.withdraw_request, request_id, current_user, done="Special request withdrawn.")
+    return _on_request(get_order(ref), request_id, "withdraw_request", requests.withdraw_request, current_user,
+                       done="Special request withdrawn.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/not-promised")
 @role_required("sales", "manager")
 def not_promised(ref, request_id):
-    return _run(get_order(ref), requests.accept_not_promised, request_id, current_user,
-                done="Recorded: the customer accepts the order without this request.")
+    return _on_request(get_order(ref), request_id, "accept_not_promised", requests.accept_not_promised, current_user,
+                       done="Recorded: the customer accepts the order without this request.")
+
+
+def _on_request(order, request_id, action, change, *args, done):
+    """Run `change` on one special request of the order, if the user may do `action` to it."""
+    return _run(order, change, request_id, *args, may=action, done=done,
+                subject=lambda: requests.request_on(order, request_id))
 
 
 # --- amendments ---------------------------------------------------------------------------
@@ -128,7 +137,7 @@ def amend(ref):
     form = amend_form(order)
     if request.method == "GET":
         on_refusal(back=url_for("orders.detail", ref=order.ref))
-        amendments.check_amendable(order, current_user)
+        require(current_user, "amend", order)
         return _render_amend(order, form)
     if request.form.get("version", "").strip() != str(order.version):
         return _conflict(order)
@@ -164,6 +173,7 @@ def _refused_amend(ref, form, errors, exc):
 def ask_release(ref):
     order = get_order(ref)
     on_refusal(back=url_for("orders.detail", ref=order.ref))
+    require(current_user, "ask_pick_release", order)
     amendments.ask_pick_release(order, current_user, request.form.get("change", "")[:500])
     flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")
     return redirect(url_for("orders.detail", ref=order.ref))

@@ -12,6 +12,7 @@ from app.customers.services import create_customer
 from app.errors import Conflict
 from app.extensions import db
 from app.orders import drafts, verification
+from app.orders.permissions import can
 from app.orders.routes import request_panel
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
@@ -102,7 +103,7 @@ def _workspace(order, **extra) -> dict:
 @bp.get("/orders/<ref>/edit")
 def edit_order(ref):
     order = _draft(ref)
-    if order.status != "draft":
+    if not can(current_user, "continue_entry", order):
         flash(f"{order.ref} is {order.status_label.lower()}; it can no longer be edited here.", "info")
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
@@ -258,7 +259,7 @@ def _after_acknowledge(ref, response):
 @bp.get("/orders/<ref>/review")
 def review_order(ref):
     order = _draft(ref)
-    if order.status != "draft":
+    if not can(current_user, "continue_entry", order):
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, **request_panel(back_to=url_for("sales.review_order", ref=order.ref)))
     return render_template("sales/review_order.html", **context)
