@@ -2,7 +2,8 @@
 
 Domain services raise a `Refusal` (or a subclass) with a message for the person who
 asked. The request layer (app/web/transaction.py) rolls the transaction back and shows
-the message: on the form that was sent (422), as a conflict (409), or as a flash.
+the message: on the form that was sent (422), as a conflict (409), or as a flash; a
+`NotAllowed` as a 403 page (or, for htmx, in the page's message area).
 Nothing here knows about HTTP beyond the status a refusal suggests.
 """
 
@@ -23,3 +24,9 @@ class NotFound(Refusal):
     """The record the request names does not exist (or no longer applies)."""
 
     status = 404
+
+
+class NotAllowed(Refusal):
+    """The person's roles do not allow this (whatever the record's state); nothing to correct."""
+
+    status = 403

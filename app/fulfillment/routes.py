@@ -12,6 +12,7 @@ from app.fulfillment.forms import SHIP_STEPS, PickedForm, ScanForm, StartWaveFor
 from app.order_page.routes import order_url
 from app.orders import picking
 from app.orders.models import Order, OrderLine
+from app.orders.permissions import can
 from app.orders.pick_list import walk_key
 from app.orders.queries import Queue, search_filter
 from app.orders.requests import pending_for
@@ -138,8 +139,8 @@ def _pick_page(order, block=None, status=200, scan_form=None, **extra):
 @bp.get("/orders/<ref>/pick")
 def pick(ref):
     order = get_order(ref)
-    if order.status != "picking":
-        return redirect(url_for("fulfillment.ship", ref=order.ref) if order.status in ("packed", "ready_for_pickup")
+    if not can(current_user, "record_pick", order):
+        return redirect(url_for("fulfillment.ship", ref=order.ref) if can(current_user, "ship", order)
                         else url_for("orders.detail", ref=order.ref))
     return _pick_page(order)
 

@@ -9,6 +9,9 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
+# How a message's delivery looks to a person: (label, tone); "retrying" is queued after a failure.
+DELIVERY_STATES = {"queued": ("Queued", "info"), "sending": ("Sending", "progress"), "sent": ("Sent", "done"),
+                   "failed": ("Failed", "danger"), "retrying": ("Retrying", "active")}
 
 
 class OutboxMessage(db.Model):
@@ -37,3 +40,34 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(40))
     lease_until: Mapped[datetime | None] = mapped_column()
     order = relationship("Order")
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == "sent"
+
+    @property
+    def gave_up(self) -> bool:
+        """The relay stopped trying (every attempt failed)."""
+        return self.status == "failed"
+
+    @property
+    def is_retrying(self) -> bool:
+        """Queued again after a failed attempt."""
+        return self.status == "queued" and self.attempts > 0
+
+    @property
+    def can_retry(self) -> bool:
+        """A delivery problem a person can retry by hand: given up, or waiting to try again."""
+        return self.gave_up or self.is_retrying
+
+    @property
+    def delivery_state(self) -> str:
+        return "retrying" if self.is_retrying else self.status
+
+    @property
+    def state_label(self) -> str:
+        return DELIVERY_STATES[self.delivery_state][0]
+
+    @property
+    def state_tone(self) -> str:
+        return DELIVERY_STATES[self.delivery_state][1]

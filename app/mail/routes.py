@@ -13,6 +13,7 @@ from app.mail.message import build_email
 from app.mail.models import OutboxMessage
 from app.mail.relay import retry_now
 from app.orders.models import Order
+from app.orders.permissions import require, roles_for
 from app.pagination import paginate
 from app.web.inputs import choice_arg, page_arg, search_arg
 from app.web.navigation import back_url
@@ -20,7 +21,7 @@ from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
-restrict_blueprint(bp, "sales", "manager")
+restrict_blueprint(bp, *roles_for("view_mail"))
 
 VIEWS = {
     "all": ("All mail", ()),
@@ -79,6 +80,7 @@ def retry(message_id):
     row = _message(message_id)
     back = back_url(url_for("mail.message", message_id=message_id), ButtonForm().next.data)
     on_refusal(back=back)
+    require(current_user, "retry_email", row)
     retry_now(row, current_user)
     flash(f"Email to {row.to_address} queued again; the relay sends it within seconds.", "success")
     return redirect(back)

@@ -10,6 +10,7 @@ from app.auth.access import role_required
 from app.forms_util import ButtonForm
 from app.live.feed import LIVE_ROLES
 from app.notifications import services
+from app.orders.permissions import require
 from app.web.inputs import page_arg
 from app.web.navigation import back_url
 from app.web.rendering import render
@@ -106,6 +107,8 @@ def read_all():
 def acknowledge(notification_id):
     form = ButtonForm()
     on_refusal(back=back_url(url_for("notifications.index"), form.next.data))
-    services.acknowledge(_own(notification_id), current_user)
+    notification = _own(notification_id)
+    require(current_user, "acknowledge_alert", notification)
+    services.acknowledge(notification, current_user)
     flash("Alert acknowledged for the whole team.", "success")
     return _back(form)

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.order_page.forms import AmendForm, AskReleaseForm, DecisionForm, request_form
 from app.order_page.routes import _run, bp, get_order, render_detail
 from app.orders import amendments, requests
+from app.orders.permissions import require
 from app.orders.states import CHANNEL_LABELS
 from app.web.rendering import render
 from app.web.transaction import on_refusal
@@ -25,7 +26,7 @@ def add_request(ref):
         flash("Special request not added: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
     return _run(order, requests.add_request, form.kind.data, form.text.data, current_user, form.due_date.data,
-                done=f"{order.ref}: special request added; the owning team decides whether it can be met.")
+                may="add_request", done=f"{order.ref}: special request added; the owning team decides whether it can be met.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/decide")
@@ -36,28 +37,36 @@ def decide_request(ref, request_id):
     if not form.validate():
         flash("Choose Approve or Reject.", "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
-    return _run(order, requests.decide_request, request_id, form.decision.data == "approve", form.note.data or "",
-                current_user, done=f"{order.ref}: special request {'approved' if form.decision.data == 'approve' else 'rejected'}.")
+    return _on_request(order, request_id, "decide_request", requests.decide_request, form.decision.data == "approve",
+                       form.note.data or "", current_user,
+                       done=f"{order.ref}: special request {'approved' if form.decision.data == 'approve' else 'rejected'}.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/done")
 @role_required("inventory", "fulfillment", "manager")
 def complete_request(ref, request_id):
-    return _run(get_order(ref), requests.complete_request, request_id, current_user,
-                done="Special request marked done.")
+    return _on_request(get_order(ref), request_id, "complete_request", requests.complete_request, current_user,
+                       done="Special request marked done.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/withdraw")
 @role_required("sales", "manager")
 def withdraw_request(ref, request_id):
-    return _run(get_order(ref), requests.withdraw_request, request_id, current_user, done="Special request withdrawn.")
+    return _on_request(get_order(ref), request_id, "withdraw_request", requests.withdraw_request, current_user,
+                       done="Special request withdrawn.")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/not-promised")
 @role_required("sales", "manager")
 def not_promised(ref, request_id):
-    return _run(get_order(ref), requests.accept_not_promised, request_id, current_user,
-                done="Recorded: the customer accepts the order without this request.")
+    return _on_request(get_order(ref), request_id, "accept_not_promised", requests.accept_not_promised, current_user,
+                       done="Recorded: the customer accepts the order without this request.")
+
+
+def _on_request(order, request_id, action, change, *args, done):
+    """Run `change` on one special request of the order, if the user may do `action` to it."""
+    return _run(order, change, request_id, *args, may=action, done=done,
+                subject=lambda: requests.request_on(order, request_id))
 
 
 # --- amendments ---------------------------------------------------------------------------
@@ -109,7 +118,7 @@ def amend(ref):
     order = get_order(ref)
     if request.method == "GET":
         on_refusal(back=url_for("orders.detail", ref=order.ref))
-        amendments.check_amendable(order, current_user)
+        require(current_user, "amend", order)
         return _render_amend(order, amend_form(order))
     form = _with_channels(AmendForm())
     if not form.made_from(order):
@@ -136,7 +145,8 @@ def ask_release(ref):
     order = get_order(ref)
     form = AskReleaseForm()
     on_refusal(back=url_for("orders.detail", ref=order.ref))
-    if order.status == "picking" and not form.validate():  # otherwise the refusal says why it cannot be asked
+    require(current_user, "ask_pick_release", order)
+    if not form.validate():
         return render_detail(order, 422, release_form=form)
     amendments.ask_pick_release(order, current_user, form.change.data or "")
     flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")

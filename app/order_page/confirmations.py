@@ -14,6 +14,7 @@ from app.order_page.routes import bp, get_order, render_detail
 from app.orders.communications import confirmation_state, log_communication
 from app.orders.confirmation import KIND
 from app.orders.models import Order
+from app.orders.permissions import require
 from app.orders.promising import promise_for, set_accepts_split
 from app.orders.refs import parse_ref
 from app.web.inputs import int_arg
@@ -61,6 +62,7 @@ def confirmation_pdf(ref):
 def log_contact(ref):
     """Log a call or message with the customer (possibly as the confirmation)."""
     order = get_order(ref)
+    require(current_user, "log_contact", order)
     form = CommunicationForm()
     if not form.validate_on_submit():
         return render_detail(order, 422, comm_form=form)
@@ -82,8 +84,8 @@ def accept_split(ref):
     """Record whether the customer accepts a split delivery (draft only): it moves the promise."""
     order = get_order(ref)
     form = SplitForm()
-    if order.status != "draft":
-        flash("A split can only be agreed before the order is submitted; amend the order instead.", "error")
-    else:
-        set_accepts_split(order, current_user, form.accepts_split.data)
-    return redirect(back_url(url_for("orders.detail", ref=order.ref), form.next.data))
+    back = back_url(url_for("orders.detail", ref=order.ref), form.next.data)
+    on_refusal(back=back)
+    require(current_user, "accept_split", order)
+    set_accepts_split(order, current_user, form.accepts_split.data)
+    return redirect(back)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.auth.access import ORDER_VIEWERS, role_required
 from app.documents import printing
-from app.errors import Conflict, Refusal
+from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db
 from app.order_page.forms import (
@@ -16,6 +16,7 @@ from app.order_page.forms import (
     transition_form,
 )
 from app.orders import lifecycle, services
+from app.orders.permissions import can, require
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
@@ -48,15 +49,19 @@ def stale_page(order) -> Conflict:
 
 
 def _run(order, action, *args, form: OrderActionForm | None = None, shown_as: str | None = None,
-         done: str | None = None, **kwargs):
-    """Run a change on the order from a form on its page (`form`, an OrderActionForm by default);
-    the request commits it. A page made from an older version, or a refusal, comes back as a
-    message on the page; a field typed wrong, as the page again with the form (as `shown_as`)."""
+         may: str | None = None, subject=None, done: str | None = None, **kwargs):
+    """Run a change on the order from a form on its page (`form`, an OrderActionForm by default)
+    if the user `may` (to the order, or to `subject()`); the request commits it. A page made
+    from an older version, or a refusal, comes back as a message on the page; a field typed
+    wrong, as the page again with the form (as `shown_as`); an action the user's roles do not
+    allow, as a 403."""
     form = form or OrderActionForm()
     back = form.next.data or url_for("orders.detail", ref=order.ref)
     on_refusal(back=back)
     if not form.is_current(order):
         raise stale_page(order)
+    if may is not None:
+        require(current_user, may, order if subject is None else subject())
     if not form.validate():
         return render_detail(order, 422, **{shown_as or "action_form": form})
     action(order, *args, **kwargs)
@@ -113,20 +118,21 @@ def request_panel(back_to: str | None = None) -> dict:
 
 def _on_page(transition, order) -> bool:
     """Submitting goes through review; cancelling a confirmed order is an amendment."""
-    return transition.name != "submit" and not (transition.name == "cancel" and order.status != "draft")
+    return transition.name != "submit" and not (transition.name == "cancel" and not order.is_draft)
 
 
 @bp.post("/<ref>/transition/<name>")
 @role_required(*ORDER_VIEWERS)
 def transition(ref, name):
+    """A lifecycle step from the order page. Whether the user may is the lifecycle's own check
+    (the one `can` asks), made by the service: a role that may not gets a 403."""
     order = get_order(ref)
     form = transition_form(name)
-    if current_user.has_role("sales", "manager"):
-        if name == "submit":  # drafts are submitted from the review step, which runs every check
-            return redirect(url_for("sales.review_order", ref=order.ref))
-        if name == "cancel" and order.status != "draft" and form.is_current(order):
-            # a customer's cancellation is an amendment; a stale page gets the conflict message below
-            return redirect(url_for("orders.amend", ref=order.ref))
+    if name == "submit" and can(current_user, "continue_entry", order):
+        return redirect(url_for("sales.review_order", ref=order.ref))  # the review step runs every check
+    if name == "cancel" and can(current_user, "amend", order) and form.is_current(order):
+        # a customer's cancellation is an amendment; a stale page gets the conflict message below
+        return redirect(url_for("orders.amend", ref=order.ref))
     form.action = name  # the page shows the typed details again on this step's button
     return _run(order, services.transition, name, current_user, **form.detail_values(), form=form,
                 done=lambda: f"{order.ref} is now {order.status_label}.")
@@ -148,32 +154,24 @@ def hold(ref):
     order = get_order(ref)
     form = HoldForm()
     return _run(order, lifecycle.set_hold, current_user, form.reason.data or "", form=form, shown_as="hold_form",
-                done=f"{order.ref} is on hold.")
+                may="hold", done=f"{order.ref} is on hold.")
 
 
 @bp.post("/<ref>/release-hold")
 @role_required("sales", "manager")
 def release_hold(ref):
     order = get_order(ref)
-    return _run(order, lifecycle.release_hold, current_user, done=f"{order.ref} released from hold.")
-
-
-PRINTERS = ("fulfillment", "manager")
-
-
-def _printable(order):
-    if order.status not in ("confirmed", "picking"):
-        raise Refusal(f"{order.ref} is {order.status_label}: pick lists are printed for confirmed orders "
-                      "and orders being picked.")
+    return _run(order, lifecycle.release_hold, current_user, may="release_hold",
+                done=f"{order.ref} released from hold.")
 
 
 @bp.get("/<ref>/pick-list.pdf")
-@role_required(*PRINTERS)
+@role_required(*ORDER_VIEWERS)
 def pick_list_pdf(ref):
     """The order's pick list for this round: as printed, or a preview if not printed yet (writes nothing)."""
     order = get_order(ref)
     on_refusal(back=url_for("orders.detail", ref=order.ref))
-    _printable(order)
+    require(current_user, "print_pick_list", order)
     document = printing.pick_list_document(order)
     if document is not None:
         return document_response(document)
@@ -182,39 +180,39 @@ def pick_list_pdf(ref):
 
 
 @bp.post("/<ref>/pick-list.pdf")
-@role_required(*PRINTERS)
+@role_required(*ORDER_VIEWERS)
 def print_pick_list(ref):
     """Record a print of the pick list (stored at the first print), then show it."""
     order = get_order(ref)
     on_refusal(back=url_for("orders.detail", ref=order.ref))
-    _printable(order)
+    require(current_user, "print_pick_list", order)
     printing.print_pick_list(order, current_user, order_url(order))
     return redirect(url_for("orders.pick_list_pdf", ref=order.ref), 303)
 
 
 @bp.get("/<ref>/packing-slip.pdf")
-@role_required(*PRINTERS)
+@role_required(*ORDER_VIEWERS)
 def packing_slip_pdf(ref):
     """The packing slip of the current packed round (a preview until it is printed), or the
     last one issued once the order has moved on (writes nothing)."""
     order = get_order(ref)
+    require(current_user, "view_packing_slip", order)
     document = printing.packing_slip_document(order)
     if document is not None and document.revision == printing.pick_round(order):
         return document_response(document)
-    if order.status in ("packed", "ready_for_pickup"):
+    if can(current_user, "print_packing_slip", order):
         return pdf_response(printing.render_packing_slip(order, current_user),
                             f"packing-slip-{order.number}-preview.pdf")
     return document_response(document or abort(404))
 
 
 @bp.post("/<ref>/packing-slip.pdf")
-@role_required(*PRINTERS)
+@role_required(*ORDER_VIEWERS)
 def print_packing_slip(ref):
     """Record a print of the packing slip of the current packed round, then show it."""
     order = get_order(ref)
     on_refusal(back=url_for("orders.detail", ref=order.ref))
-    if order.status not in ("packed", "ready_for_pickup"):
-        raise Refusal(f"{order.ref} is {order.status_label}: a packing slip is printed once the order is packed.")
+    require(current_user, "print_packing_slip", order)
     printing.print_packing_slip(order, current_user)
     return redirect(url_for("orders.packing_slip_pdf", ref=order.ref), 303)
 

@@ -6,7 +6,7 @@ do the stock and document work around a transition and call `apply` for the chan
 
 from dataclasses import dataclass
 
-from app.errors import Refusal
+from app.errors import NotAllowed, Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.states import CLOSED_STATUSES, METHODS, STATUS_LABELS
@@ -15,6 +15,10 @@ from app.timeutil import utcnow
 
 class TransitionError(Refusal):
     """A status change that is not allowed; the message is for the person who tried it."""
+
+
+class TransitionNotAllowed(TransitionError, NotAllowed):
+    """The person's roles do not allow this status change (answered as a 403)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def check(order, name: str, actor) -> Transition:
     if transition is None:
         raise TransitionError(f"“{name}” is not something that can be done to an order.")
     if actor is not None and not actor.has_role(*transition.roles):
-        raise TransitionError(f"{transition.label} needs the {_role_names(transition.roles)} role.")
+        raise TransitionNotAllowed(f"{transition.label} needs the {_role_names(transition.roles)} role.")
     if order.status not in transition.sources:
         raise TransitionError(
             f"{transition.label} is not possible: the order is {STATUS_LABELS[order.status]}."
@@ -126,7 +130,7 @@ def apply(order, name: str, actor, note: str = ""):
 def set_hold(order, actor, reason: str):
     """Put the order on hold: it does not move until released."""
     if not actor.has_role("sales", "manager"):
-        raise TransitionError("Holding an order needs the sales or manager role.")
+        raise TransitionNotAllowed("Holding an order needs the sales or manager role.")
     if order.status in CLOSED_STATUSES:
         raise TransitionError(f"A {STATUS_LABELS[order.status].lower()} order cannot be held.")
     if order.on_hold:
@@ -143,7 +147,7 @@ def set_hold(order, actor, reason: str):
 def release_hold(order, actor):
     """Release a hold so the order can move again."""
     if actor is not None and not actor.has_role("sales", "manager"):
-        raise TransitionError("Releasing a hold needs the sales or manager role.")
+        raise TransitionNotAllowed("Releasing a hold needs the sales or manager role.")
     if not order.on_hold:
         raise TransitionError("The order is not on hold.")
     reason = order.hold_reason

@@ -105,6 +105,16 @@ class Order(db.Model):
         return STATUS_TONES[self.status]
 
     @property
+    def is_draft(self) -> bool:
+        """Still being taken: no number, no promise stored yet."""
+        return self.status == "draft"
+
+    @property
+    def approved_requests(self) -> list["SpecialRequest"]:
+        """The special requests the warehouse must carry out."""
+        return [r for r in self.special_requests if r.status == "approved"]
+
+    @property
     def is_late(self) -> bool:
         """Past its promised date and not yet out of the building."""
         return bool(self.promised_date and self.promised_date < business_today()

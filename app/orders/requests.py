@@ -40,7 +40,8 @@ def kind_label(kind: str) -> str:
     return found.label if found else kind.replace("_", " ").capitalize()
 
 
-def _get(order: Order, request_id: int) -> SpecialRequest:
+def request_on(order: Order, request_id: int) -> SpecialRequest:
+    """The special request `request_id` of the order; refused if it is not on it (any more)."""
     found = next((r for r in order.special_requests if r.id == request_id), None)
     if found is None:
         raise OrderError("That special request is not on this order any more.")
@@ -74,7 +75,7 @@ def _may_decide(request: SpecialRequest, actor) -> None:
 
 def decide_request(order: Order, request_id: int, approve: bool, note: str, actor) -> SpecialRequest:
     """The owning team approves or rejects a pending request, with a note for sales."""
-    request = _get(order, request_id)
+    request = request_on(order, request_id)
     _may_decide(request, actor)
     if request.status != "pending":
         raise OrderError(f"This request is already {request.status}.")
@@ -91,7 +92,7 @@ def decide_request(order: Order, request_id: int, approve: bool, note: str, acto
 
 def complete_request(order: Order, request_id: int, actor) -> SpecialRequest:
     """Mark an approved request as carried out."""
-    request = _get(order, request_id)
+    request = request_on(order, request_id)
     _may_decide(request, actor)
     if request.status != "approved":
         raise OrderError("Only an approved request can be marked done.")
@@ -103,7 +104,7 @@ def complete_request(order: Order, request_id: int, actor) -> SpecialRequest:
 
 def withdraw_request(order: Order, request_id: int, actor) -> None:
     """Sales removes a pending request the customer no longer wants (kept in the history)."""
-    request = _get(order, request_id)
+    request = request_on(order, request_id)
     if request.status != "pending":
         raise OrderError("Only a pending request can be removed; ask the owning team to change a decided one.")
     order.special_requests.remove(request)
@@ -114,7 +115,7 @@ def withdraw_request(order: Order, request_id: int, actor) -> None:
 
 def accept_not_promised(order: Order, request_id: int, actor) -> SpecialRequest:
     """The customer accepts the order without a promise on this request (it stays for the team)."""
-    request = _get(order, request_id)
+    request = request_on(order, request_id)
     if request.status != "pending":
         raise OrderError("This request has already been decided.")
     request.not_promised = True

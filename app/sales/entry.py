@@ -12,6 +12,7 @@ from app.errors import Conflict, Refusal
 from app.extensions import db
 from app.order_page.routes import request_panel
 from app.orders import drafts, verification
+from app.orders.permissions import can
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
     AcknowledgeAllForm,
@@ -105,7 +106,7 @@ def _workspace(order, **extra) -> dict:
 @bp.get("/orders/<ref>/edit")
 def edit_order(ref):
     order = _draft(ref)
-    if order.status != "draft":
+    if not can(current_user, "continue_entry", order):
         flash(f"{order.ref} is {order.status_label.lower()}; it can no longer be edited here.", "info")
         return redirect(url_for("orders.detail", ref=order.ref))
     context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
@@ -265,7 +266,7 @@ def _after_acknowledge(ref, form, response):
 @bp.get("/orders/<ref>/review")
 def review_order(ref):
     order = _draft(ref)
-    if order.status != "draft":
+    if not can(current_user, "continue_entry", order):
         return redirect(url_for("orders.detail", ref=order.ref))
     return _review_page(order, submit_form(order, formdata=None))
 

@@ -6,7 +6,13 @@ from flask_login import current_user
 from app.auth.access import DASHBOARDS, dashboards_for
 from app.auth.models import ROLE_LABELS
 from app.formatting import age, day, money, when
+from app.orders import permissions
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
+
+
+def can(action: str, subject=None) -> bool:
+    """Template helper: may the logged-in user do `action` (to `subject`) now?"""
+    return permissions.can(current_user, action, subject)
 
 
 def install(app: Flask) -> None:
@@ -19,7 +25,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(
         live_since=live_since, live_interval=live_interval, my_notifications=my_notifications, here=here,
         STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
-        METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS,
+        METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can,
     )
 
     @app.context_processor

@@ -9,6 +9,8 @@ What goes wrong is answered here, and never as a 500 page:
   (`StaleDataError`, `IntegrityError`): the view's own answer if it registered one with
   `on_refusal` (its form again, with what was typed and the message, 422/409), else the
   message as a flash (an htmx request gets it in the page's message area);
+- a `NotAllowed` (the person's roles do not allow it): nothing to correct or retry, so a
+  403 page saying why (an htmx request gets the message), never the form again or a flash;
 - the database busy past its wait, or unreachable: 503 with `Retry-After`; the person's
   input stays in their browser (htmx requests do not swap, full pages say to go back);
 - a value the database cannot store (`DataError`): 400.
@@ -34,7 +36,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.database import READ_METHODS
-from app.errors import Conflict, Refusal
+from app.errors import Conflict, NotAllowed, Refusal
 from app.extensions import db
 from app.web.navigation import back_url
 
@@ -82,13 +84,21 @@ def _refused(exc: Refusal):
     db.session.rollback()
     get_flashed_messages()  # a success message queued before the refusal is not true any more
     session.modified = True
-    render = g.pop("on_refusal", None)
+    render, back = g.pop("on_refusal", None), g.pop("refusal_back", None)
+    if isinstance(exc, NotAllowed):
+        return _not_allowed(exc)
     if render is not None:
         response = current_app.make_response(render(exc))
         if response.status_code < 300:  # a redirect stays one (the message is flashed)
             response.status_code = exc.status
         return response
-    return message_response(str(exc), "error", exc.status, g.pop("refusal_back", None))
+    return message_response(str(exc), "error", exc.status, back)
+
+
+def _not_allowed(exc: NotAllowed):
+    if request.headers.get("HX-Request"):
+        return message_response(str(exc), "error", exc.status)
+    return render_template("errors/error.html", code=exc.status, title="Not allowed", message=str(exc)), exc.status
 
 
 def message_response(message: str, category: str, status: int, back: str | None = None):

@@ -329,8 +329,6 @@ def snapshot_of(order):
 
 @pytest.mark.parametrize(("role", "name", "message"), [
     ("manager", "deliver", "Mark delivered is not possible: the order is Confirmed."),
-    ("sales", "start_pick", "Start picking needs the fulfillment or manager role."),
-    ("inventory", "cancel", "Cancel order needs the manager or sales role."),
     ("manager", "teleport", "“teleport” is not something that can be done to an order."),
     ("fulfillment", "dispatch", "Dispatch is not possible: the order is Confirmed."),
 ])
@@ -344,6 +342,23 @@ def test_illegal_transition_post_is_refused_with_a_message(client, login, order_
     assert response.status_code == 302 and response.headers["Location"] == f"/orders/{order.number}"
     html = flashed(client, response)
     assert f'<p class="flash flash--error">{message}</p>' in html.replace("&#34;", '"')
+    assert snapshot_of(order) == before
+
+
+@pytest.mark.parametrize(("role", "name", "message"), [
+    ("sales", "start_pick", "Start picking needs the fulfillment or manager role."),
+    ("inventory", "cancel", "Cancel order needs the manager or sales role."),
+])
+def test_a_transition_the_role_does_not_allow_is_a_403_saying_why(client, login, order_in, role, name, message):
+    order = order_in("confirmed")
+    token = login(role)
+    before = snapshot_of(order)
+    response = client.post(f"/orders/{order.number}/transition/{name}", data={"csrf_token": token, "version": before[1]})
+    assert response.status_code == 403 and message in response.get_data(as_text=True)
+    htmx = client.post(f"/orders/{order.number}/transition/{name}", headers={"HX-Request": "true"},
+                       data={"csrf_token": token, "version": before[1]})
+    assert htmx.status_code == 403 and htmx.headers["HX-Retarget"] == "#messages"
+    assert message in htmx.get_data(as_text=True)
     assert snapshot_of(order) == before
 
 

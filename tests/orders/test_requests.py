@@ -187,7 +187,8 @@ def test_a_team_that_does_not_own_the_request_is_refused_on_the_web(client, logi
     assert f"/requests/{request.id}/decide" not in _page(client, order)
     response = client.post(f"/orders/{order.ref}/requests/{request.id}/decide", follow_redirects=True,
                            data={"csrf_token": token, "version": order.version, "decision": "approve"})
-    assert "belongs to fulfillment" in response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Deciding a special request needs the fulfillment or manager role." in response.get_data(as_text=True)
     assert request.status == "pending"
     assert client.post(f"/orders/{order.ref}/requests/{request.id}/withdraw",
                        data={"csrf_token": token, "version": order.version}).status_code == 403
