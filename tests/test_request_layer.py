@@ -181,18 +181,6 @@ def test_oversized_field_is_refused_next_to_the_field(client, users):
     assert "Field cannot be longer than 64 characters." in response.get_data(as_text=True)
 
 
-def test_no_view_module_commits():
-    """Only the request layer (and CLI commands, the relay, the demo) commit."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1] / "app"
-    views = [p for p in root.rglob("*.py") if p.name in ("routes.py",) or p.parent.name in ("sales",)
-             or p.name.endswith("_routes.py")]
-    assert views
-    offenders = [str(p.relative_to(root)) for p in views if "commit()" in p.read_text()]
-    assert offenders == []
-
-
 def test_the_app_refuses_to_start_without_a_secret_key(app):
     with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
         create_app(TestConfig, SECRET_KEY=None, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])

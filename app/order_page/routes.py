@@ -165,13 +165,19 @@ def release_hold(ref):
                 done=f"{order.ref} released from hold.")
 
 
+def _order_for(ref, action):
+    """The order named in the URL, if the user may do `action` to it now (else the reason, on its page)."""
+    order = get_order(ref)
+    on_refusal(back=url_for("orders.detail", ref=order.ref))
+    require(current_user, action, order)
+    return order
+
+
 @bp.get("/<ref>/pick-list.pdf")
 @role_required(*ORDER_VIEWERS)
 def pick_list_pdf(ref):
     """The order's pick list for this round: as printed, or a preview if not printed yet (writes nothing)."""
-    order = get_order(ref)
-    on_refusal(back=url_for("orders.detail", ref=order.ref))
-    require(current_user, "print_pick_list", order)
+    order = _order_for(ref, "print_pick_list")
     document = printing.pick_list_document(order)
     if document is not None:
         return document_response(document)
@@ -183,9 +189,7 @@ def pick_list_pdf(ref):
 @role_required(*ORDER_VIEWERS)
 def print_pick_list(ref):
     """Record a print of the pick list (stored at the first print), then show it."""
-    order = get_order(ref)
-    on_refusal(back=url_for("orders.detail", ref=order.ref))
-    require(current_user, "print_pick_list", order)
+    order = _order_for(ref, "print_pick_list")
     printing.print_pick_list(order, current_user, order_url(order))
     return redirect(url_for("orders.pick_list_pdf", ref=order.ref), 303)
 
@@ -210,9 +214,7 @@ def packing_slip_pdf(ref):
 @role_required(*ORDER_VIEWERS)
 def print_packing_slip(ref):
     """Record a print of the packing slip of the current packed round, then show it."""
-    order = get_order(ref)
-    on_refusal(back=url_for("orders.detail", ref=order.ref))
-    require(current_user, "print_packing_slip", order)
+    order = _order_for(ref, "print_packing_slip")
     printing.print_packing_slip(order, current_user)
     return redirect(url_for("orders.packing_slip_pdf", ref=order.ref), 303)
 
