@@ -54,6 +54,8 @@ run: install assets .env
 lint: install
 	$(BIN)/ruff check app tests bench wsgi.py
 
+# Two workers (pytest-xdist; each has its own database): the suite takes about half the time.
+PYTEST_ARGS ?= -n 2
 test: install assets system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
