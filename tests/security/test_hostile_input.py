@@ -91,7 +91,7 @@ VERSION = _Version()
 #   grep -rnoE 'request\.(args|form|values)\.(get|getlist)\([^)]*\)' app/
 # plus the WTForms fields of app/**/forms.py and app/order_page/communication_form.py (with their
 # prefixes: CustomerForm(prefix="new") on the new-order page, SpecialRequestForm(prefix="sr")),
-# and the names made per line: qty-<line>, add_sku-<row>, add_qty-<row>, shortage-<line>.
+# and the names made per line: quantities-<n>-line_id/quantity, additions-<n>-sku/quantity, shortage-<line>.
 # Values are valid ones, formatted with the `target` record ids; each parameter in turn is
 # replaced by every payload. "?name" is sent in the query string even on a POST (the login
 # form's `next`). A list holds several baselines (the two branches of one form).
@@ -132,7 +132,8 @@ PARAMS: dict[str, dict | list[dict]] = {
         {"version": VERSION, "seen_event": "0", "channel": "phone", "requested_by": "Pat",
          "verified_how": "Called back on the number on file", "method": "delivery",
          "address": "2 Road\nLeeds LS1 1AA", "requested_date": "2030-01-15", "instructions": "Ring",
-         "qty-{order_line}": "3", "add_sku-0": "{sku}", "add_qty-0": "1"},
+         "quantities-0-line_id": "{order_line}", "quantities-0-quantity": "3",
+         "additions-0-sku": "{sku}", "additions-0-quantity": "1"},
         {"version": VERSION, "channel": "phone", "requested_by": "Pat", "verified_how": "Called back",
          "cancel": "y", "cancel_reason": "No longer needed"},
     ],
