@@ -45,6 +45,9 @@ def test_phone_order_with_the_keyboard_only(page, live_server, browser_login, sc
     press(page, "Tab", "Enter")
     expect(page).to_have_url(re.compile(r"/sales/orders/DRAFT-\d+/edit$"))
     expect(page.locator("#add-sku")).to_be_focused()
+    # The box has focus as soon as it is parsed; htmx listens once the page has loaded (a
+    # person's first key comes later than that; a test's can come first on a busy machine).
+    page.wait_for_load_state("load")
 
     # five lines: type, ↓, Enter, quantity, Enter
     lines = [("hammer", "3"), ("hinge", "24"), ("screws", "5"), ("cable", "4"), ("goggles", "6")]
