@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+DB_INT_MAX = 2**31 - 1  # ids are INTEGER on PostgreSQL: the smaller range of the two databases
 _reading: ContextVar[bool] = ContextVar("reading", default=False)
 
 

@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField
 from wtforms.validators import Length, StopValidation
 
-from app.web.inputs import DB_INT_MAX, parse_int
+from app.database import DB_INT_MAX
+from app.web.inputs import parse_int
 from app.web.navigation import safe_next
 
 NEXT_MAX = 500  # a local path with its query string

@@ -17,8 +17,12 @@ from app.catalog import services as stock
 from app.catalog.models import Product
 from app.config import TestConfig
 from app.customers.models import Address, Customer
+from app.documents.store import store_document
 from app.extensions import db
+from app.mail.outbox import queue_email
 from app.orders import services as orders
+from app.orders.confirmation import confirmation_filename
+from app.orders.models import InboundEmail
 
 PASSWORD = "secret-pass"
 
@@ -170,6 +174,17 @@ def make_order(app, make_customer, make_product, users):
         db.session.commit()
         return order
     return make
+
+
+def order_paperwork(order):
+    """An order email received for `order`, a stored stand-in confirmation (no PDF rendered)
+    and the email queued with it: (inbound email, outbox message)."""
+    email = InboundEmail(order_id=order.id, from_address="a@example.com", subject="PO", raw=b"Subject: PO\n\nx")
+    db.session.add(email)
+    document = store_document(order, "confirmation", b"%PDF-1.4\n% stand-in\n",
+                              confirmation_filename(order.number, 1), revision=1)
+    message = queue_email(order.customer.email, f"Order {order.number}", "Thank you.", order=order, document=document)
+    return email, message
 
 
 # --- logging in ------------------------------------------------------------------------

@@ -7,12 +7,9 @@ Each route of the app must have an entry in ROUTES; a new route without one fail
 import pytest
 
 from app.auth.models import ROLES
-from app.documents.store import store_document
 from app.extensions import db
-from app.mail.outbox import queue_email
-from app.orders.confirmation import confirmation_filename, confirmations_suppressed
-from app.orders.models import InboundEmail
-from tests.conftest import csrf_from, log_in
+from app.orders.confirmation import confirmations_suppressed
+from tests.conftest import csrf_from, log_in, order_paperwork
 
 ORDER = "{order}"  # replaced by a real order number in the test
 PUBLIC = "public"
@@ -127,11 +124,7 @@ def target(make_order, users, make_user):
         picking.scan(packed, packed.lines[0].sku, 1, users["fulfillment"])
         picking.finish_pick(packed, users["fulfillment"])
     other = make_user("someone", roles=["sales"])
-    email = InboundEmail(order_id=order.id, from_address="a@example.com", subject="PO", raw=b"Subject: PO\n\nx")
-    db.session.add(email)
-    document = store_document(order, "confirmation", b"%PDF-1.4\n% stand-in\n",
-                              confirmation_filename(order.number, 1), revision=1)
-    message = queue_email(order.customer.email, f"Order {order.number}", "Thank you.", order=order, document=document)
+    email, message = order_paperwork(order)
     db.session.commit()
     return {"order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,

@@ -57,12 +57,8 @@ def product_list(q: str = ""):
     if q:
         upper = q.upper()
         stmt = stmt.where(or_(Product.sku.startswith(upper), Product.bin_location.startswith(upper),
-                              *([] if not q.split() else [_all(_name_has_words(q))])))
+                              *([and_(*_name_has_words(q))] if q.split() else [])))
     return stmt
-
-
-def _all(clauses):
-    return and_(*clauses)
 
 
 def low_stock(limit: int = 10) -> list[Product]:

@@ -19,7 +19,7 @@ from app.orders.requests import pending_for
 from app.orders.services import find_order, transition
 from app.orders.waves import PickWave
 from app.pagination import paginate
-from app.web.inputs import page_arg, search_arg
+from app.web.inputs import queue_args
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
@@ -62,7 +62,7 @@ def _queue_page(queue, q, page):
 
 @bp.route("/")
 def index():
-    queue, q, page = QUEUES.get(request.args.get("view", ""), QUEUES["to_pick"]), search_arg(), page_arg()
+    queue, q, page = queue_args(QUEUES)
     waves = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
     return render("fulfillment/index.html", queues=QUEUES, queue=queue, q=q, pagination=_queue_page(queue, q, page),
                   waves=waves, requests=pending_for("fulfillment"))

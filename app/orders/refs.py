@@ -3,7 +3,8 @@
 import re
 from dataclasses import dataclass
 
-DB_INT_MAX = 2**31 - 1
+from app.database import DB_INT_MAX
+
 _DRAFT = re.compile(r"DRAFT-(\d{1,10})")
 
 

@@ -10,7 +10,7 @@ from time import perf_counter
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from app.extensions import login_manager
+from app.extensions import db, login_manager
 from app.web import inputs, templating, transaction
 
 
@@ -70,8 +70,6 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_e):
-        from app.extensions import db
-
         db.session.rollback()
         return _error_page(500, "Something went wrong", "Nothing was saved. Try again; if it keeps happening tell the manager.")
 

@@ -17,14 +17,15 @@ from htmx_flask.requests import HtmxAwareRequest
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-DB_INT_MAX = 2**31 - 1  # ids are INTEGER on PostgreSQL: the smallest range of the two databases
+from app.database import DB_INT_MAX
+
 MAX_PAGE = 100_000
 SEARCH_MAX = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
 _CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def clean_text(value: str) -> str:
+def without_controls(value: str) -> str:
     """The text without NUL and other control characters (tabs and line breaks kept)."""
     return _CONTROL.sub("", value) if _CONTROL.search(value) else value
 
@@ -34,8 +35,8 @@ class CleanMultiDict(ImmutableMultiDict):
 
     def __init__(self, mapping=None):
         items = iter_multi_items(mapping) if mapping is not None else ()
-        super().__init__([(clean_text(k) if isinstance(k, str) else k,
-                           clean_text(v) if isinstance(v, str) else v) for k, v in items])
+        super().__init__([(without_controls(k) if isinstance(k, str) else k,
+                           without_controls(v) if isinstance(v, str) else v) for k, v in items])
 
 
 class CleanRequest(HtmxAwareRequest):
@@ -74,9 +75,9 @@ def parse_int(raw, lo: int = 0, hi: int = DB_INT_MAX) -> int | None:
     return raw
 
 
-def int_arg(name: str, default: int | None = None, lo: int = 0, hi: int = DB_INT_MAX, source=None) -> int | None:
-    """A whole number from the query string (or `source`), or `default` if missing or out of range."""
-    value = parse_int((source if source is not None else request.args).get(name), lo, hi)
+def int_arg(name: str, default: int | None = None, lo: int = 0, hi: int = DB_INT_MAX) -> int | None:
+    """A whole number from the query string, or `default` if missing or out of range."""
+    value = parse_int(request.args.get(name), lo, hi)
     return default if value is None else value
 
 

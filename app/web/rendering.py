@@ -17,8 +17,6 @@ from htmx_flask import make_response
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
 
-PAGE = object()  # `block=PAGE`: the whole page even for htmx (a boosted link, a full redraw)
-
 
 def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int = 200,
            retarget: str | None = None, reswap: str | None = None, **context):
@@ -27,7 +25,7 @@ def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int 
     `block=""` answers with the `oob` blocks only (a form that swaps nothing itself);
     `retarget`/`reswap` send the answer somewhere other than where htmx aimed it."""
     main = _asked_block(template) or block
-    if main is PAGE or main is None:
+    if main is None:
         body = render_template(template, **context)
     else:
         parts = [render_block(*_owner(template, main), **context)] if main else []

@@ -105,10 +105,7 @@ def message_response(message: str, category: str, status: int, back: str | None 
     """An answer that only carries a message: in the page's message area for htmx, else a
     flash and back to `back` (or the page the request came from)."""
     if request.headers.get("HX-Request"):
-        body = render_template("_messages.html", messages=[(category, message)])
-        response = htmx_response(body, retarget="#messages", reswap="innerHTML")
-        response.status_code = status
-        return response
+        return _htmx_message(message, category, status)
     if reading() and back is None:
         return render_template("errors/error.html", code=status, title="Not done", message=message), status
     flash(message, category)
@@ -121,13 +118,19 @@ def _unavailable(exc):
     message = ("The database is busy or unavailable, so nothing was saved. Wait a few seconds and "
                "try again: what you typed is still in your browser.")
     if request.headers.get("HX-Request"):
-        response = htmx_response(_bare("_messages.html", messages=[("error", message)]),
-                                 retarget="#messages", reswap="innerHTML")
-        response.status_code = 503
+        response = _htmx_message(message, "error", 503)
     else:
         response = current_app.make_response(
             (_bare("errors/unavailable.html", message=message, go_back=not reading()), 503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _htmx_message(message: str, category: str, status: int):
+    """The message alone, into the page's message area (the form htmx sent is left as typed)."""
+    response = htmx_response(_bare("_messages.html", messages=[(category, message)]),
+                             retarget="#messages", reswap="innerHTML")
+    response.status_code = status
     return response
 
 

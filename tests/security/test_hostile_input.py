@@ -30,15 +30,13 @@ from sqlalchemy import select
 from app import create_app
 from app.auth.models import ROLES, User
 from app.config import TestConfig
-from app.documents.store import store_document
 from app.extensions import db
-from app.mail.outbox import queue_email
 from app.notifications.models import Notification
 from app.orders import picking, verification
 from app.orders import requests as special_requests
-from app.orders.confirmation import confirmation_filename, confirmations_suppressed
-from app.orders.models import InboundEmail, Order
-from tests.conftest import PASSWORD, csrf_from, log_in
+from app.orders.confirmation import confirmations_suppressed
+from app.orders.models import Order
+from tests.conftest import PASSWORD, csrf_from, log_in, order_paperwork
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BOSS = "boss"
@@ -271,11 +269,7 @@ def target(make_order, make_product, make_user, users):
         picking.finish_pick(packed, users["fulfillment"])
         request = special_requests.add_request(order, "gift_wrap", "Wrap it", users["sales"])
     other = make_user("someone", roles=["sales"])
-    email = InboundEmail(order_id=order.id, from_address="a@example.com", subject="PO", raw=b"Subject: PO\n\nx")
-    db.session.add(email)
-    document = store_document(order, "confirmation", b"%PDF-1.4\n% stand-in\n",
-                              confirmation_filename(order.number, 1), revision=1)
-    message = queue_email(order.customer.email, f"Order {order.number}", "Thank you.", order=order, document=document)
+    email, message = order_paperwork(order)
     db.session.commit()
     boss_note = db.session.execute(select(Notification.id).join(User, User.id == Notification.user_id)
                                    .where(User.username == BOSS).order_by(Notification.id).limit(1)).scalar()
