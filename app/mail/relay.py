@@ -149,12 +149,15 @@ def run_once(batch: int = 50, should_stop=lambda: False) -> RelayRun:
     return run
 
 
-def work(interval: float = 2.0, batch: int = 50, should_stop=lambda: False, echo=print) -> None:
-    """The relay loop: drain the outbox, wait `interval` seconds, repeat until told to stop."""
+def work(interval: float = 2.0, batch: int = 50, should_stop=lambda: False, echo=print,
+         between=lambda echo: None) -> None:
+    """The relay loop: drain the outbox, run `between` (the command passes the housekeeping that
+    is due, app/housekeeping.py), wait `interval` seconds, repeat until told to stop."""
     while not should_stop():
         run = run_once(batch, should_stop)
         if run.sent or run.retrying or run.failed:
             echo(f"outbox: {run}")
+        between(echo)
         db.session.remove()
         deadline = time.monotonic() + interval
         while time.monotonic() < deadline and not should_stop():

@@ -1,0 +1,38 @@
+"""Periodic work the mail relay loop runs between looks at the outbox.
+
+Each task is `(name, function, every_seconds)`; the function takes no arguments, does its
+work in the current session (flushing, never committing) and returns a one-line summary or
+None when there was nothing to do. `run_due` commits each task on its own, so one failing
+task neither loses the others' work nor stops the relay. Tasks must be idempotent: several
+relays on several hosts may run the same task at the same moment.
+"""
+
+import logging
+import time
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+TASKS: list[tuple[str, object, float]] = [
+]
+
+_last_run: dict[str, float] = {}
+
+
+def run_due(echo=print, tasks=None) -> None:
+    """Run every task whose interval has passed since this process last ran it."""
+    now = time.monotonic()
+    for name, function, every in tasks if tasks is not None else TASKS:
+        if now - _last_run.get(name, float("-inf")) < every:
+            continue
+        _last_run[name] = now
+        try:
+            summary = function()
+            db.session.commit()
+        except Exception:  # noqa: BLE001  logged; the relay and the other tasks go on
+            db.session.rollback()
+            log.exception("Housekeeping task %s failed", name)
+            continue
+        if summary:
+            echo(f"{name}: {summary}")
