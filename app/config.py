@@ -75,6 +75,10 @@ class Config:
     BUSINESS_CLOSES = os.environ.get("BUSINESS_CLOSES", "17:00")
     DELIVERY_LEAD_DAYS = int(os.environ.get("DELIVERY_LEAD_DAYS", "2"))  # business days in transit
     PICKUP_READY_HOURS = int(os.environ.get("PICKUP_READY_HOURS", "2"))  # to pick and pack
+    # The manager's desk: an order promised within this many business days and not yet
+    # picked is "at risk"; a dispatched order is marked delivered after this many days (0: never).
+    AT_RISK_BUSINESS_DAYS = int(os.environ.get("AT_RISK_BUSINESS_DAYS", "2"))
+    AUTO_DELIVER_AFTER_DAYS = int(os.environ.get("AUTO_DELIVER_AFTER_DAYS", "0"))
     BUSINESS_ADDRESS = os.environ.get("BUSINESS_ADDRESS", "Unit 4, Canal Wharf, Leeds LS11 5PS")
     BUSINESS_PHONE = os.environ.get("BUSINESS_PHONE", "0113 496 0000")
 

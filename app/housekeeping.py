@@ -11,10 +11,12 @@ import logging
 import time
 
 from app.extensions import db
+from app.orders.deliveries import deliver_automatically
 
 log = logging.getLogger(__name__)
 
 TASKS: list[tuple[str, object, float]] = [
+    ("auto-deliver", deliver_automatically, 3600),
 ]
 
 _last_run: dict[str, float] = {}

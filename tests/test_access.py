@@ -81,6 +81,7 @@ ROUTES = {
     "inventory.allocate": ("POST", "/inventory/products/{sku}/allocate", ("inventory", "manager"), 302),
     "fulfillment.start_wave": ("POST", "/fulfillment/waves", ("fulfillment", "manager"), 302),
     "fulfillment.start": ("POST", f"/fulfillment/orders/{ORDER}/start", ("fulfillment", "manager"), 302),
+    "fulfillment.mark_orders_delivered": ("POST", "/fulfillment/deliveries", ("fulfillment", "manager"), 302),
     "fulfillment.wave": ("GET", "/fulfillment/waves/{wave}", ("fulfillment", "manager"), 200),
     "fulfillment.wave_pick_list": ("GET", "/fulfillment/waves/{wave}/pick-list.pdf", ("fulfillment", "manager"), 200),
     "fulfillment.print_wave_pick_list": ("POST", "/fulfillment/waves/{wave}/pick-list.pdf", ("fulfillment", "manager"), 303),

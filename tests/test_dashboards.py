@@ -106,7 +106,7 @@ def test_manager_sees_counts_by_status_and_the_oldest_waiting_first(client, logi
         order_at("delivered")  # closed: not waiting, however old
     order_at("draft"), order_at("draft")
     login("manager")
-    html = get(client, "/manager/")
+    html = get(client, "/manager/?view=waiting")
     assert count_of(html, "Draft") == 2 and count_of(html, "Confirmed") == 1
     assert count_of(html, "Picking") == 1 and count_of(html, "Delivered") == 1
     assert count_of(html, "Cancelled") == 0
@@ -198,7 +198,8 @@ def test_pagination_pages_through_the_list(app, client, login, order_at, monkeyp
     ("inventory", "/inventory/", "No stock has moved yet."),
     ("fulfillment", "/fulfillment/", "Nothing to pick. Confirmed orders appear here as sales submits them."),
     ("fulfillment", "/fulfillment/?view=in_progress", "No order is being picked or packed."),
-    ("manager", "/manager/", "Every order is closed."),
+    ("manager", "/manager/", "No order is past its promised date."),
+    ("manager", "/manager/?view=waiting", "Every order is closed or out for delivery."),
 ])
 def test_empty_states_say_what_to_expect(client, login, role, url, text):
     login(role)
@@ -259,8 +260,8 @@ def test_customer_text_is_escaped(client, login, make_customer, order_at):
     order.customer_reference = '"><img src=x onerror=alert(2)>'
     db.session.commit()
     login("manager")
-    for html in (get(client, "/manager/"), get(client, f"/orders/{order.number}"),
-                 get(client, "/manager/", query_string={"q": evil})):
+    for html in (get(client, "/manager/?view=waiting"), get(client, f"/orders/{order.number}"),
+                 get(client, "/manager/", query_string={"view": "waiting", "q": evil})):
         assert evil not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert refs(get(client, "/manager/", query_string={"q": evil})) == [order.number]
+    assert refs(get(client, "/manager/", query_string={"view": "waiting", "q": evil})) == [order.number]

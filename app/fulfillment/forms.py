@@ -2,7 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from app.forms_util import ValueListField, WholeNumberField, at_most, record_id, stripped
+from app.forms_util import (
+    ButtonForm,
+    ValueListField,
+    WholeNumberField,
+    at_most,
+    record_id,
+    stripped,
+)
 
 SCAN_QTY = "Enter a quantity from 1 to 100,000."
 PICKED_QTY = "Enter how many were picked: a whole number from 0 to 100,000."
@@ -62,3 +69,14 @@ def ship_step_of(order) -> str | None:
     if order.status == "packed":
         return "dispatch" if order.method == "delivery" else "ready_for_pickup"
     return "collect" if order.status == "ready_for_pickup" else None
+
+
+class DeliveredForm(ButtonForm):
+    """Orders out for delivery that arrived: the ticked ones, or the one whose row button was pressed."""
+
+    order = ValueListField("Orders", coerce=record_id, max_entries=500,
+                           message="Tick the orders that have been delivered.")
+    only = ValueListField("Order", coerce=record_id, max_entries=1, message="Choose one order.")
+
+    def chosen(self) -> list[int]:
+        return self.only.data or self.order.data

@@ -230,3 +230,6 @@ def ship_step(ref, step):
     flash(f"{order.ref}: {order.status_label}." + (" Dispatch email queued for the customer." if step == "dispatch" else ""),
           "success")
     return redirect(url_for("fulfillment.index"))
+
+
+from app.fulfillment import deliveries  # noqa: E402,F401  (views on this blueprint)

@@ -3,32 +3,49 @@ from flask import Blueprint
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.catalog.stock import stock_mismatches
 from app.orders.communications import open_mail_problems
+from app.orders.deliveries import awaiting_delivery, days_since
+from app.orders.lateness import (
+    at_risk_orders,
+    late_and_at_risk_counts,
+    late_orders,
+    lateness_of,
+    order_lateness,
+)
 from app.orders.models import Order
-from app.orders.queries import Queue, late, order_page, status_counts
+from app.orders.queries import Queue, order_page, status_counts
 from app.orders.states import CLOSED_STATUSES
 from app.web.inputs import queue_args
 from app.web.rendering import render
 
 bp = Blueprint("manager", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])
+bp.add_app_template_global(order_lateness)  # the why-late line on the order page
+bp.add_app_template_global(days_since)
 
 QUEUES = {
     q.key: q
     for q in (
-        Queue("waiting", "Oldest waiting", (Order.status.not_in(CLOSED_STATUSES),),
-              (Order.status_changed_at.asc(),), "Every order is closed."),
-        Queue("late", "Late", (Order.status.not_in((*CLOSED_STATUSES, "draft", "dispatched")), late),
-              (Order.promised_date.asc(),), "No order is past its promised date."),
+        Queue("late", "Late", (late_orders,), (Order.promised_date.asc(),), "No order is past its promised date."),
+        Queue("at_risk", "At risk", (at_risk_orders,), (Order.promised_date.asc(),),
+              "No order due in the next few business days is still waiting to be picked."),
+        Queue("deliveries", "Awaiting delivery", (awaiting_delivery(),), (Order.status_changed_at.asc(),),
+              "No order is out for delivery."),
+        Queue("waiting", "Oldest waiting", (Order.status.not_in((*CLOSED_STATUSES, "dispatched")),),
+              (Order.status_changed_at.asc(),), "Every order is closed or out for delivery."),
         Queue("on_hold", "On hold", (Order.on_hold.is_(True), Order.status.not_in(CLOSED_STATUSES)),
               empty="No order is on hold."),
         Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),
     )
 }
+WHY_LATE = ("late", "at_risk")  # the queues that show each order's reasons
 
 
 @bp.route("/")
 def index():
     queue, q, page = queue_args(QUEUES)
-    return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
-                  counts=status_counts(),
-                        mail_problems=open_mail_problems(), stock_mismatches=stock_mismatches())
+    pagination = order_page(queue, q, page)
+    late_count, at_risk_count = late_and_at_risk_counts()
+    return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=pagination,
+                  lateness=lateness_of(pagination.items) if queue.key in WHY_LATE else {},
+                  late_count=late_count, at_risk_count=at_risk_count, counts=status_counts(),
+                  mail_problems=open_mail_problems(), stock_mismatches=stock_mismatches())

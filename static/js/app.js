@@ -143,9 +143,12 @@
     if (event.target.closest("[data-history-back]")) { event.preventDefault(); history.back(); }
   });
 
-  // Forms that change something hard to undo ask first.
+  // Forms (or one button of a form) that change something hard to undo ask first;
+  // "{n}" in the question is the number of rows ticked in the form.
   document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute("data-confirm");
+    var asker = event.submitter && event.submitter.hasAttribute("data-confirm") ? event.submitter : event.target;
+    var message = asker.getAttribute("data-confirm");
+    if (message) message = message.replace("{n}", event.target.querySelectorAll("[data-row-check]:checked").length);
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 

@@ -111,6 +111,8 @@ PARAMS: dict[str, dict | list[dict]] = {
     "GET fulfillment.index": LIST_ARGS,
     "GET manager.index": LIST_ARGS,
     "POST fulfillment.start_wave": {"order": "{order_id}"},
+    "POST fulfillment.mark_orders_delivered": [{"order": "{order_id}", "next": "/manager/?view=deliveries"},
+                                               {"only": "{order_id}"}],
     "POST fulfillment.scan": {"sku": "{pick_sku}", "quantity": "1"},
     "POST fulfillment.set_picked": {"picked": "1"},
     "POST fulfillment.ship_step": {"carrier": "DPD", "tracking_number": "TRK-1", "collected_by": "Sam"},
