@@ -46,6 +46,7 @@ class Lateness:
     days_late: int  # business days past the promised date; 0 while not late
     at_risk: bool
     reasons: tuple[Reason, ...]
+    days_left: int = 0  # at risk: business days before the promised date (0: due today)
 
     @property
     def late(self) -> bool:
@@ -81,8 +82,12 @@ def business_days_late(promised: date, today: date) -> int:
     """Business days from `promised` (included) to `today` (excluded); at least 1 once past."""
     if promised >= today:
         return 0
-    days = (promised + timedelta(n) for n in range((today - promised).days))
-    return max(sum(1 for d in days if is_business_day(d)), 1)
+    return max(_business_days_between(promised, today), 1)
+
+
+def _business_days_between(first: date, end: date) -> int:
+    """Business days from `first` (included) to `end` (excluded)."""
+    return sum(1 for n in range((end - first).days) if is_business_day(first + timedelta(n)))
 
 
 def lateness_of(orders, today: date | None = None) -> dict[int, Lateness]:
@@ -97,7 +102,8 @@ def lateness_of(orders, today: date | None = None) -> dict[int, Lateness]:
     lines, undecided, confirmed = _lines(ids), _undecided_requests(ids), _confirmed_to_customer(ids)
     return {
         o.id: Lateness(business_days_late(o.promised_date, today), not _is_late(o, today),
-                       _reasons(o, today, lines.get(o.id, []), undecided.get(o.id, []), o.id in confirmed))
+                       _reasons(o, today, lines.get(o.id, []), undecided.get(o.id, []), o.id in confirmed),
+                       _business_days_between(today, o.promised_date))
         for o in watched
     }
 
