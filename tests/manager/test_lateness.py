@@ -175,4 +175,5 @@ def test_the_late_tab_costs_the_same_queries_for_5_or_30_late_orders(client, log
     with_five = statements_for(client, "/manager/")
     _varied_late_orders(late_order, users, make_product, 25, start=5)
     with_thirty = statements_for(client, "/manager/")
+    print(f"late tab statements: {with_five} with 5 late orders, {with_thirty} with 30")
     assert with_five == with_thirty
