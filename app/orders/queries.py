@@ -13,7 +13,6 @@ from app.orders.models import Order, OrderLine
 from app.orders.refs import parse_ref
 from app.orders.states import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
 from app.pagination import paginate
-from app.timeutil import business_today
 
 
 @dataclass(frozen=True)
@@ -54,11 +53,6 @@ def order_page(queue: Queue, q: str = "", page: int = 1):
     if q.strip():
         stmt = stmt.where(search_filter(q))
     return paginate(stmt, page)
-
-
-def late():
-    """Promised for a day that has passed (in the business's time zone)."""
-    return Order.promised_date < business_today()
 
 
 def has_backorder():
