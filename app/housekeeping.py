@@ -10,11 +10,13 @@ relays on several hosts may run the same task at the same moment.
 import logging
 import time
 
+from app.escalations import sla
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 
 TASKS: list[tuple[str, object, float]] = [
+    ("sla", sla.housekeeping_task, 60),
 ]
 
 _last_run: dict[str, float] = {}
