@@ -218,7 +218,7 @@ def raise_breaches(now: datetime | None = None) -> dict[str, int]:
 def describe(raised: dict[str, int]) -> str:
     total = sum(raised.values())
     if not total:
-        return f"no new SLA breaches ({len(raised)} rules checked)."
+        return f"no new breaches ({len(raised)} rules checked)."
     parts = ", ".join(f"{RULES[key].label.lower()} {n}" for key, n in raised.items() if n)
     return f"{total} escalation{'s' if total != 1 else ''} raised ({parts})."
 
