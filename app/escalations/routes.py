@@ -71,7 +71,7 @@ def detail(escalation_id):
 
 def render_detail(escalation: Escalation, status: int = 200, **forms):
     """The escalation's page; `forms` carries a form being corrected, with its errors."""
-    blank = {"assign_form": _assign_form(formdata=None), "comment_form": CommentForm(formdata=None),
+    blank = {"assign_form": _assign_form(formdata=None, user=escalation.assignee_id or 0), "comment_form": CommentForm(formdata=None),
              "hold_form": HoldForm(formdata=None), "resolve_form": ResolveForm(formdata=None)}
     return render("escalations/detail.html", status=status, escalation=escalation, **{**blank, **forms})
 
