@@ -81,6 +81,12 @@ class Config:
     AUTO_DELIVER_AFTER_DAYS = int(os.environ.get("AUTO_DELIVER_AFTER_DAYS", "0"))
     BUSINESS_ADDRESS = os.environ.get("BUSINESS_ADDRESS", "Unit 4, Canal Wharf, Leeds LS11 5PS")
     BUSINESS_PHONE = os.environ.get("BUSINESS_PHONE", "0113 496 0000")
+    # SLA rules (app/escalations/sla.py): a breach raises one escalation; 0 (or off) turns a rule off.
+    SLA_DRAFT_UNCONFIRMED_HOURS = float(os.environ.get("SLA_DRAFT_UNCONFIRMED_HOURS", "4"))  # business hours
+    SLA_CONFIRMATION_UNSENT_MINUTES = int(os.environ.get("SLA_CONFIRMATION_UNSENT_MINUTES", "30"))
+    SLA_REQUEST_DECISION_HOURS = float(os.environ.get("SLA_REQUEST_DECISION_HOURS", "4"))  # business hours
+    SLA_NOT_PICKED_DAYS = int(os.environ.get("SLA_NOT_PICKED_DAYS", "1"))  # business days before promised
+    SLA_EMAIL_FAILED = _bool("SLA_EMAIL_FAILED", True)
 
 
 class TestConfig(Config):

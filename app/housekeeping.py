@@ -10,6 +10,7 @@ relays on several hosts may run the same task at the same moment.
 import logging
 import time
 
+from app.escalations import sla
 from app.extensions import db
 from app.orders.deliveries import deliver_automatically
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 TASKS: list[tuple[str, object, float]] = [
     ("auto-deliver", deliver_automatically, 3600),
+    ("sla", sla.housekeeping_task, 60),
 ]
 
 _last_run: dict[str, float] = {}

@@ -4,12 +4,12 @@ from app.auth.models import LoginAttempt, LoginSession, User, UserRole
 from app.catalog.models import CustomerPrice, PriceBreak, Product, StockMovement
 from app.customers.models import Address, Customer
 from app.documents.models import Document
+from app.escalations.models import Escalation, EscalationComment
 from app.events.models import Event
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
 from app.orders.models import (
     Communication,
-    Escalation,
     InboundEmail,
     Order,
     OrderLine,
@@ -23,7 +23,7 @@ from app.orders.models import (
 from app.orders.waves import PickWave
 
 __all__ = [
-    "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "Event",
+    "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
     "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole",

@@ -7,6 +7,7 @@ Each route of the app must have an entry in ROUTES; a new route without one fail
 import pytest
 
 from app.auth.models import ROLES
+from app.escalations import services as escalations
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed
 from tests.conftest import csrf_from, log_in, order_paperwork
@@ -99,6 +100,15 @@ ROUTES = {
     # someone else's (or no) notification: the role may use the route, the record is not theirs
     "notifications.read": ("POST", "/notifications/999999/read", LIVE, 404),
     "notifications.acknowledge": ("POST", "/notifications/999999/acknowledge", LIVE, 404),
+    # escalations: {escalation} was raised by sales on a confirmed order whose confirmation is not sent
+    # (the team concerned is sales); the empty forms come back with their errors (422)
+    "escalations.index": ("GET", "/escalations/", ("manager",), 200),
+    "escalations.detail": ("GET", "/escalations/{escalation}", LIVE, 200),
+    "escalations.escalate": ("POST", f"/escalations/orders/{ORDER}", LIVE, 302),
+    "escalations.assign": ("POST", "/escalations/{escalation}/assign", ("manager",), 422),
+    "escalations.comment": ("POST", "/escalations/{escalation}/comment", SALES, 422),
+    "escalations.hold": ("POST", "/escalations/{escalation}/hold", ("manager",), 422),
+    "escalations.resolve": ("POST", "/escalations/{escalation}/resolve", ("manager",), 422),
 }
 
 
@@ -126,8 +136,9 @@ def target(make_order, users, make_user):
         picking.finish_pick(packed, users["fulfillment"])
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
+    escalation = escalations.escalate(order, "Customer chasing", users["sales"])
     db.session.commit()
-    return {"order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
+    return {"escalation": escalation.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
             "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}

@@ -15,7 +15,8 @@ one of the team roles (not the person who caused the event).
 | order.short_pick                  | picking found less stock than reserved          | sales, inventory |
 | order.amended_in_picking          | an order being picked was amended               | fulfillment — ALERT until a fulfillment user acknowledges it |
 | mail.failed                       | the relay gave up on an email                   | sales, manager |
-| order.escalated                   | someone (or an SLA rule) escalated an order     | manager       |
+| order.escalated                   | someone (or an SLA rule) escalated an order     | manager and the team concerned (after["team"]) |
+| escalation.assigned / .commented / .resolved | the manager (or someone concerned) worked on an escalation | manager and the team concerned (after["team"]) |
 """
 
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -29,6 +30,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "order.amended_in_picking": ("fulfillment",),
     "mail.failed": ("sales", "manager"),
     "order.escalated": ("manager",),
+    "escalation.assigned": ("manager",),
+    "escalation.commented": ("manager",),
+    "escalation.resolved": ("manager",),
 }
 # Kinds shown as a prominent alert to these teams until one of their members acknowledges it.
 ALERTS: dict[str, tuple[str, ...]] = {"order.amended_in_picking": ("fulfillment",)}
@@ -36,6 +40,8 @@ ACKNOWLEDGED = "notification.acknowledged"  # the event an acknowledgement recor
 
 
 OWNED_BY_A_TEAM = {"order.special_request_added"}  # told to the team named in the event's after["team"]
+# Escalations: told to their ROUTES teams (the manager) and to the team concerned, after["team"].
+CONCERN_A_TEAM = {"order.escalated", "escalation.assigned", "escalation.commented", "escalation.resolved"}
 TEAMS = ("sales", "inventory", "fulfillment", "manager")
 
 
@@ -43,9 +49,11 @@ def teams_for(kind: str, before: dict | None = None, after: dict | None = None) 
     """The teams told about an event of `kind` (a cancelled draft concerns nobody)."""
     if kind == "order.cancel" and (before or {}).get("status") == "draft":
         return ()
+    team = (after or {}).get("team")
     if kind in OWNED_BY_A_TEAM:
-        team = (after or {}).get("team")
         return (team,) if team in TEAMS else ()
+    if kind in CONCERN_A_TEAM and team in TEAMS and team not in ROUTES[kind]:
+        return (*ROUTES[kind], team)
     return ROUTES.get(kind, ())
 
 
@@ -56,4 +64,5 @@ def is_alert(kind: str, team: str) -> bool:
 def kinds_for(roles) -> set[str]:
     """Every kind that notifies at least one of `roles` (and acknowledgements, which clear alerts)."""
     kinds = {kind for kind, teams in ROUTES.items() if set(teams) & set(roles)}
-    return kinds | {ACKNOWLEDGED} | (OWNED_BY_A_TEAM if set(roles) & {"inventory", "fulfillment"} else set())
+    return (kinds | {ACKNOWLEDGED} | (OWNED_BY_A_TEAM if set(roles) & {"inventory", "fulfillment"} else set())
+            | (CONCERN_A_TEAM if set(roles) & set(TEAMS) else set()))

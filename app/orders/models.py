@@ -235,21 +235,6 @@ class Communication(db.Model):
     outbox = relationship("OutboxMessage")
 
 
-class Escalation(db.Model):
-    __tablename__ = "escalations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    source: Mapped[str] = mapped_column(String(10), default="person")  # person | sla
-    reason: Mapped[str] = mapped_column(Text)
-    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolved_at: Mapped[datetime | None] = mapped_column()
-    resolution_note: Mapped[str] = mapped_column(Text, default="")
-    order = relationship("Order")
-
-
 class Shipment(db.Model):
     """What left the building for an order; an order may ship in several parts."""
 

@@ -112,6 +112,18 @@ def _alerted_team(notification) -> tuple[str, ...]:
     return (notification.team,)
 
 
+def _escalation_open(escalation, _user):
+    if escalation.status != "open":
+        raise Refusal("This escalation is resolved; escalate the order again if something is still wrong.")
+
+
+def _concerned_with(escalation) -> tuple[str, ...]:
+    """The manager, the team the escalation concerns, and the teams of whoever raised it or has it."""
+    people = [u for u in (escalation.raised_by, escalation.assignee) if u is not None]
+    roles = {"manager", escalation.team, *(role for person in people for role in person.roles)}
+    return tuple(sorted(roles & set(ORDER_VIEWERS)))
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -150,6 +162,12 @@ RULES: dict[str, Rule] = {
     "view_mail": Rule("Reading the mail", SALES),
     "retry_email": Rule("Retrying an email", SALES, _retryable),  # the subject is the OutboxMessage
     "acknowledge_alert": Rule("Acknowledging an alert", _alerted_team),  # the subject is the Notification
+    # escalations (app/escalations/; the subject is the Escalation, but for `escalate`: the order)
+    "escalate": Rule("Escalating an order", ORDER_VIEWERS),
+    "view_escalation": Rule("Seeing an escalation", ORDER_VIEWERS),
+    "list_escalations": Rule("Seeing the escalations", ("manager",)),
+    "handle_escalation": Rule("Handling an escalation", ("manager",), _escalation_open),
+    "comment_escalation": Rule("Commenting on an escalation", _concerned_with, _escalation_open),
 }
 
 

@@ -17,6 +17,7 @@ from app.web import inputs, templating, transaction
 def register_web(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.escalations.routes import bp as escalations_bp
     from app.fulfillment.routes import bp as fulfillment_bp
     from app.inventory.routes import bp as inventory_bp
     from app.live.routes import bp as live_bp
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("admin", admin_bp)):
         app.register_blueprint(bp, url_prefix=f"/{prefix}")
+    app.register_blueprint(escalations_bp, url_prefix="/escalations")
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

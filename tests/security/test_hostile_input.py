@@ -30,6 +30,7 @@ from sqlalchemy import select
 from app import create_app
 from app.auth.models import ROLES, User
 from app.config import TestConfig
+from app.escalations import services as escalations
 from app.extensions import db
 from app.notifications.models import Notification
 from app.orders import picking, verification
@@ -175,6 +176,12 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST sales.acknowledge_flag": {"version": VERSION, "key": "shortage:{draft_sku}:5", "next": "review"},
     "POST sales.acknowledge_all_flags": {"version": VERSION, "key": "shortage:{draft_sku}:5", "next": "review"},
     "POST sales.submit_order": {"version": VERSION, "shortage-{line}": "backorder"},
+    "GET escalations.index": {"show": "open", "q": "SO", "page": "1"},
+    "POST escalations.escalate": {"reason": "Customer chasing"},
+    "POST escalations.assign": {"user": "{user}"},
+    "POST escalations.comment": {"text": "Looking into it"},
+    "POST escalations.hold": {"reason": "Check credit"},
+    "POST escalations.resolve": {"note": "Sorted with the customer"},
 }
 
 
@@ -222,7 +229,8 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
         return str(t["pick_line"] if endpoint.startswith("fulfillment.") else t["line"])
     known = {"user_id": t["user"], "wave_id": t["wave"], "message_id": t["message"], "email_id": t["email"],
              "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
-             "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch"}
+             "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
+             "escalation_id": t["escalation"]}
     return str(known.get(name, "1"))
 
 
@@ -270,6 +278,7 @@ def target(make_order, make_product, make_user, users):
         picking.scan(packed, packed.lines[0].sku, packed.lines[0].quantity, users["fulfillment"])
         picking.finish_pick(packed, users["fulfillment"])
         request = special_requests.add_request(order, "gift_wrap", "Wrap it", users["sales"])
+        escalation = escalations.escalate(order, "Customer chasing", users["sales"])
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
     db.session.commit()
@@ -283,7 +292,7 @@ def target(make_order, make_product, make_user, users):
             "message": message.id, "sku": order.lines[0].sku, "wave": wave.id, "picking": picked.number,
             "pick_line": picked.lines[0].id, "pick_sku": picked.lines[0].sku, "packed": packed.number,
             "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
-            "notification": boss_note or 1, "ids": ids}
+            "notification": boss_note or 1, "ids": ids, "escalation": escalation.id}
 
 
 # --- visitors ------------------------------------------------------------------------------------
