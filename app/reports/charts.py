@@ -6,6 +6,7 @@ the SVG; the PDF keeps it, while the web page (whose Content-Security-Policy all
 our own stylesheets) drops it and links the same rules from `chart_stylesheet()`.
 """
 
+import math
 import re
 from functools import cache
 
@@ -27,12 +28,14 @@ COMMON = {"style": STYLE, "js": [], "disable_xml_declaration": True, "explicit_s
           "show_y_guides": True}
 _SCRIPT = re.compile(r"<script\b[^>]*?(/>|>.*?</script>)", re.S)
 _STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.S)
+_SCRIPT_IDS = re.compile(r' id="activate-serie-\d+"')
 _CHART_ID = re.compile(r"#chart-[0-9a-f-]+")
 
 
 def _svg(chart, *, for_print: bool) -> str:
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))
     svg = svg.replace('style="opacity: 0"', 'opacity="0"')  # the (unused) tooltip, hidden without CSS
+    svg = _SCRIPT_IDS.sub("", svg)  # ids for pygal's script, repeated in every chart of a page
     return svg if for_print else _STYLE.sub("", svg)
 
 
@@ -42,6 +45,8 @@ def orders_per_day(review: Review, *, for_print: bool = False) -> str:
     chart = pygal.StackedBar(width=900, height=300, x_label_rotation=0, show_minor_x_labels=False,
                              x_labels_major_every=every, truncate_label=-1, **COMMON)
     chart.x_labels = [d.strftime("%d %b") for d in days]
+    busiest = max((sum(day) for day in zip(*review.orders_per_day.values(), strict=True)), default=0)
+    chart.y_labels = list(range(0, busiest + 1, max(math.ceil(busiest / 8), 1)))  # whole orders only
     for channel in CHANNELS:
         chart.add(CHANNEL_LABELS[channel], review.orders_per_day[channel])
     return _svg(chart, for_print=for_print)
@@ -72,7 +77,10 @@ def _round(value):
 @cache
 def chart_stylesheet() -> str:
     """Pygal's rules for our style, for every chart on a page (not only one chart's id)."""
-    sample = pygal.Bar(**COMMON).render(is_unicode=True)
+    sample = pygal.Bar(**COMMON)
+    for n in range(len(STYLE.colors)):  # pygal writes a colour rule per series drawn
+        sample.add(str(n), [1])
+    sample = sample.render(is_unicode=True)
     rules = "\n".join(_STYLE.findall(sample))
     rules = re.sub(r"</?style[^>]*>", "", rules).replace("&gt;", ">")
     return _CHART_ID.sub("svg.pygal-chart", rules)
