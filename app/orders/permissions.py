@@ -16,7 +16,7 @@ record does not allow it now.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.auth.access import ORDER_VIEWERS
+from app.auth.access import DASHBOARD_ROLES, ORDER_VIEWERS
 from app.errors import NotAllowed, Refusal
 from app.orders import lifecycle
 from app.orders.amendments import check_amendable
@@ -150,6 +150,8 @@ RULES: dict[str, Rule] = {
     "view_mail": Rule("Reading the mail", SALES),
     "retry_email": Rule("Retrying an email", SALES, _retryable),  # the subject is the OutboxMessage
     "acknowledge_alert": Rule("Acknowledging an alert", _alerted_team),  # the subject is the Notification
+    # oversight
+    "view_review": Rule("Reviewing order processing over a period", DASHBOARD_ROLES["manager"]),
 }
 
 
