@@ -16,7 +16,7 @@ record does not allow it now.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.auth.access import ORDER_VIEWERS
+from app.auth.access import DASHBOARD_ROLES, ORDER_VIEWERS
 from app.errors import NotAllowed, Refusal
 from app.orders import lifecycle
 from app.orders.amendments import check_amendable
@@ -168,6 +168,8 @@ RULES: dict[str, Rule] = {
     "list_escalations": Rule("Seeing the escalations", ("manager",)),
     "handle_escalation": Rule("Handling an escalation", ("manager",), _escalation_open),
     "comment_escalation": Rule("Commenting on an escalation", _concerned_with, _escalation_open),
+    # oversight
+    "view_review": Rule("Reviewing order processing over a period", DASHBOARD_ROLES["manager"]),
 }
 
 

@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
     from app.live.routes import bp as live_bp
     from app.mail.routes import bp as mail_bp
     from app.main.routes import bp as main_bp
+    from app.manager.review import bp as review_bp
     from app.manager.routes import bp as manager_bp
     from app.notifications.routes import bp as notifications_bp
     from app.order_page.routes import bp as orders_bp
@@ -32,7 +33,8 @@ def register_web(app: Flask) -> None:
     for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
-                       ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("admin", admin_bp)):
+                       ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("manager", review_bp),
+                       ("admin", admin_bp)):
         app.register_blueprint(bp, url_prefix=f"/{prefix}")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
 

@@ -29,6 +29,7 @@ from flask import (
     request,
     session,
 )
+from flask_login import current_user
 from htmx_flask import make_response as htmx_response
 from sqlalchemy import event
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -37,6 +38,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.database import READ_METHODS
 from app.errors import Conflict, NotAllowed, Refusal
+from app.events.services import record_event
 from app.extensions import db
 from app.web.navigation import back_url
 
@@ -82,6 +84,8 @@ def on_refusal(render=None, *, back: str | None = None) -> None:
 
 def _refused(exc: Refusal):
     db.session.rollback()
+    if isinstance(exc, Conflict) and not reading():
+        _record_conflict(exc)
     get_flashed_messages()  # a success message queued before the refusal is not true any more
     session.modified = True
     render, back = g.pop("on_refusal", None), g.pop("refusal_back", None)
@@ -93,6 +97,18 @@ def _refused(exc: Refusal):
             response.status_code = exc.status
         return response
     return message_response(str(exc), "error", exc.status, back)
+
+
+def _record_conflict(exc: Conflict) -> None:
+    """Note the lost race in the event log (the periodic review counts them), in its own short
+    transaction after the rollback. Best effort: failing to note it never turns the 409 into a 500."""
+    try:
+        record_event("request.conflict", f"Conflicting save refused: {request.method} {request.path}"[:300],
+                     actor=current_user if current_user.is_authenticated else None)
+        db.session.commit()
+    except Exception:  # noqa: BLE001  the person's answer matters more than the statistic
+        db.session.rollback()
+        log.warning("could not record a conflict on %s", request.path, exc_info=True)
 
 
 def _not_allowed(exc: NotAllowed):

@@ -1,0 +1,1 @@
+"""Reports over a period, computed from the event log and the order tables."""
