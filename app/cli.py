@@ -90,3 +90,6 @@ def register_cli(app: Flask) -> None:
     from app.mail.cli import outbox_cli
 
     app.cli.add_command(outbox_cli)
+    from app.events.cli import audit_cli
+
+    app.cli.add_command(audit_cli)

@@ -10,11 +10,13 @@ relays on several hosts may run the same task at the same moment.
 import logging
 import time
 
+from app.events.chain import seal_pending
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 
 TASKS: list[tuple[str, object, float]] = [
+    ("seal event log", seal_pending, 5),
 ]
 
 _last_run: dict[str, float] = {}
