@@ -21,14 +21,17 @@ unsealed events in id order, up to a horizon below which no event can still appe
   sealing stops at the first event that is not, so later ones wait too;
 - on PostgreSQL ids come from a sequence at INSERT and become visible at COMMIT, so a
   lower id may still commit after a higher one is visible. The sealer reads the
-  sequence's last handed-out value L, then the current snapshot's xmax X, and waits
-  (at most HORIZON_WAIT_SECONDS) until no transaction with an xid below X is still in
-  flight. Every id up to L was handed out to a transaction that had finished or held an
-  xid below X (an INSERT takes its id and its xid in the same statement), so once those
-  have finished every id up to L is committed or will never exist: L is the horizon. If
-  some writer stays open longer, this run seals nothing. This holds without the event
-  writers' advisory lock (app/events/services.py), which the sealer does not take. It
-  assumes the events id sequence hands out values one at a time (CACHE 1, the default);
+  sequence's last handed-out value L, then the transactions of this database that hold
+  an xid (pg_stat_activity.backend_xid: they write), and waits (at most
+  HORIZON_WAIT_SECONDS) until all of those have ended. Every id up to L was handed out
+  to a transaction that had ended or already held its xid (an INSERT takes its id and
+  its xid in the same statement: only one caught between the two, in the instant between
+  those two reads, escapes this), so once those have ended every id up to L is
+  committed or will never exist: L is the horizon. If one of them stays open longer,
+  this run seals nothing. This holds without the event writers' advisory lock
+  (app/events/services.py), which the sealer does not take. It assumes the events id
+  sequence hands out values one at a time (CACHE 1, the default) and that the app's
+  sessions run as one database role (pg_stat_activity hides other roles' xids);
 - on SQLite one writer commits at a time, and a reader sees only committed rows, so
   every visible event is below the horizon.
 
@@ -63,12 +66,13 @@ WAITING_COUNT_CAP = 10_000  # the "waiting" figure stops counting here (shown as
 CONTENT = (Event.id, Event.created_at, Event.actor_id, Event.order_id, Event.customer_id,
            Event.kind, Event.summary, Event.before, Event.after)
 _SEQUENCE = text("SELECT pg_get_serial_sequence('events', 'id')")
-_XMAX = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
-_STILL_RUNNING = text(
-    "SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()) AS running(xid) "
-    "WHERE running.xid < CAST(:xmax AS xid8) "
-    "AND running.xid IS DISTINCT FROM pg_current_xact_id_if_assigned()"
+_WRITERS = (  # transactions of other sessions in this database that hold an xid (they write)
+    "FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL "
+    "AND pid <> pg_backend_pid()"
 )
+_FRESH_ACTIVITY = text("SELECT pg_stat_clear_snapshot()")  # pg_stat_activity is cached per transaction
+_IN_FLIGHT = text(f"SELECT backend_xid::text {_WRITERS}")
+_STILL_RUNNING = text(f"SELECT count(*) {_WRITERS} AND backend_xid::text = ANY(:xids)")
 
 
 # --- hashing -------------------------------------------------------------------------------
@@ -118,9 +122,13 @@ def _postgres_horizon(wait_seconds: float) -> int:
     """The highest event id that can no longer be preceded by a late commit (module docstring)."""
     sequence = db.session.execute(_SEQUENCE).scalar_one()
     last_value, is_called = db.session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
-    xmax = db.session.execute(_XMAX).scalar_one()
+    db.session.execute(_FRESH_ACTIVITY)
+    writers = list(db.session.execute(_IN_FLIGHT).scalars())
     deadline = time.monotonic() + wait_seconds
-    while db.session.execute(_STILL_RUNNING, {"xmax": xmax}).scalar_one():
+    while writers:
+        db.session.execute(_FRESH_ACTIVITY)
+        if not db.session.execute(_STILL_RUNNING, {"xids": writers}).scalar_one():
+            break
         if time.monotonic() >= deadline:
             return 0
         time.sleep(0.02)
