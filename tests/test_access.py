@@ -98,6 +98,10 @@ ROUTES = {
     # someone else's (or no) notification: the role may use the route, the record is not theirs
     "notifications.read": ("POST", "/notifications/999999/read", LIVE, 404),
     "notifications.acknowledge": ("POST", "/notifications/999999/acknowledge", LIVE, 404),
+    # the audit log (issue 16): event 1 is the first user's creation
+    "audit.index": ("GET", "/audit/?kind=order.", ("manager", "admin"), 200),
+    "audit.event": ("GET", "/audit/events/1", ("manager", "admin"), 200),
+    "audit.export": ("GET", "/audit/export.csv", ("manager", "admin"), 200),
 }
 
 

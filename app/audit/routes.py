@@ -53,14 +53,14 @@ def index():
     page = log_page(f, before=int_arg("before"), after=int_arg("after"), per_page=PER_PAGE)
     users = db.session.execute(select(User.username, User.full_name).order_by(User.username)).all()
     return render("audit/index.html", f=f, page=page, args=_query_args(f), users=users,
-                  kind_hints=KIND_HINTS, status=seal_status())
+                  kind_hints=KIND_HINTS, sealing=seal_status())
 
 
 @bp.get("/events/<int:event_id>")
 def event(event_id: int):
     """One event: who, when, what, before and after, and whether it is sealed."""
     found = db.session.get(Event, event_id) or abort(404)
-    return render("audit/event.html", event=found, seal=is_sealed(event_id), status=seal_status())
+    return render("audit/event.html", event=found, seal=is_sealed(event_id), sealing=seal_status())
 
 
 def _json_cell(value) -> str:

@@ -21,7 +21,7 @@ def events(n, kind="test.event", at=None, **kw):
     with frozen_clock(at or utcnow() - timedelta(hours=1)):
         made = [record_event(kind, f"{kind} number {i}", after={"i": i, "price": "12.50", "note": "naïve"}, **kw)
                 for i in range(n)]
-        db.session.flush()
+        db.session.flush()  # created_at is set when the row is written
         ids = [e.id for e in made]
         db.session.commit()  # and no transaction left open (on SQLite it would hold the write lock)
     return ids
@@ -218,6 +218,7 @@ def test_verify_names_an_event_slipped_in_among_the_sealed_ones(app, runner):
     first = events(1)[0]
     with frozen_clock(utcnow() - timedelta(hours=1)):
         db.session.add(Event(id=first + 10, kind="test.event", summary="later"))
+        db.session.flush()
         db.session.commit()
     if db.engine.dialect.name == "postgresql":  # ids given by hand: the sequence moves past them
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('events', 'id'), :v)"), {"v": first + 10})
@@ -225,6 +226,7 @@ def test_verify_names_an_event_slipped_in_among_the_sealed_ones(app, runner):
     seal()
     with frozen_clock(utcnow() - timedelta(hours=1)):
         db.session.add(Event(id=first + 5, kind="test.forged", summary="backdated"))
+        db.session.flush()
         db.session.commit()
     result = verify(runner)
     assert result.exit_code == 1
