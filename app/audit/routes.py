@@ -60,7 +60,12 @@ def index():
 def event(event_id: int):
     """One event: who, when, what, before and after, and whether it is sealed."""
     found = db.session.get(Event, event_id) or abort(404)
-    return render("audit/event.html", event=found, seal=is_sealed(event_id), sealing=seal_status())
+    return render("audit/event.html", event=found, seal=is_sealed(event_id), sealing=seal_status(),
+                  before=_pretty(found.before), after=_pretty(found.after))
+
+
+def _pretty(value) -> str | None:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) if value is not None else None
 
 
 def _json_cell(value) -> str:

@@ -143,7 +143,7 @@ def test_one_event_shows_before_after_and_its_seal(client, login, users, order_i
     db.session.commit()
     login("manager")
     page = client.get(f"/audit/events/{event.id}").get_data(as_text=True)
-    assert "Put on hold: credit" in page and '"reason": "credit"' in page
+    assert "Put on hold: credit" in page and '&#34;reason&#34;: &#34;credit&#34;' in page
     assert "Not sealed yet" in page and order.number in page
     assert re.search(r"Nothing sealed yet,\s+\d+\s+events waiting", page)
 
