@@ -93,3 +93,6 @@ def register_cli(app: Flask) -> None:
     from app.escalations.cli import sla_cli
 
     app.cli.add_command(sla_cli)
+    from app.events.cli import audit_cli
+
+    app.cli.add_command(audit_cli)

@@ -41,6 +41,8 @@ class Config:
     BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
+    # events are sealed into the audit chain once they are this old (app/events/chain.py)
+    AUDIT_SEAL_SETTLE_SECONDS = float(os.environ.get("AUDIT_SEAL_SETTLE_SECONDS", "5"))
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
     LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1.5"))  # how often live pages poll
     DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "14"))

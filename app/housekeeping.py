@@ -11,6 +11,7 @@ import logging
 import time
 
 from app.escalations import sla
+from app.events.chain import seal_pending
 from app.extensions import db
 from app.orders.deliveries import deliver_automatically
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 TASKS: list[tuple[str, object, float]] = [
     ("auto-deliver", deliver_automatically, 3600),
     ("sla", sla.housekeeping_task, 60),
+    ("seal event log", seal_pending, 5),
 ]
 
 _last_run: dict[str, float] = {}

@@ -62,9 +62,14 @@ def empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
+    else:  # the append-only tables' triggers refuse DELETE: set aside while emptying, then back
+        triggers = db.session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        for name, _sql in triggers:
+            db.session.execute(text(f'DROP TRIGGER "{name}"'))
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
+        for _name, sql in triggers:
+            db.session.execute(text(sql))
     db.session.commit()
 
 

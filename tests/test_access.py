@@ -113,6 +113,10 @@ ROUTES = {
     "escalations.comment": ("POST", "/escalations/{escalation}/comment", SALES, 422),
     "escalations.hold": ("POST", "/escalations/{escalation}/hold", ("manager",), 422),
     "escalations.resolve": ("POST", "/escalations/{escalation}/resolve", ("manager",), 422),
+    # the audit log (issue 16): event 1 is the first user's creation
+    "audit.index": ("GET", "/audit/?kind=order.", ("manager", "admin"), 200),
+    "audit.event": ("GET", "/audit/events/1", ("manager", "admin"), 200),
+    "audit.export": ("GET", "/audit/export.csv", ("manager", "admin"), 200),
 }
 
 

@@ -26,7 +26,8 @@ def create_customer(*, actor, name, address, contact_name="", email="", phone=""
     customer.addresses.append(Address(label="Main", text=address, is_default=True))
     db.session.add(customer)
     db.session.flush()
-    record_event("customer.create", f"Customer {customer.code} {customer.name} created", actor=actor)
+    record_event("customer.create", f"Customer {customer.code} {customer.name} created", actor=actor,
+                 customer=customer)
     return customer
 
 
@@ -44,5 +45,6 @@ def update_customer(customer: Customer, *, actor, address, **fields) -> list[str
         customer.addresses.append(Address(label="Main", text=address.strip(), is_default=True))
         changed.append("address")
     if changed:
-        record_event("customer.update", f"Customer {customer.code}: {', '.join(changed)} changed", actor=actor)
+        record_event("customer.update", f"Customer {customer.code}: {', '.join(changed)} changed", actor=actor,
+                     customer=customer)
     return changed

@@ -31,8 +31,11 @@ def serialise_event_writers(connection) -> None:
         connection.execute(_TAKE_FEED_LOCK)
 
 
-def record_event(kind, summary, *, order=None, actor=None, before=None, after=None) -> Event:
+def record_event(kind, summary, *, order=None, actor=None, before=None, after=None, customer=None) -> Event:
     """Append one event (who, when, what, before/after) to the log and return it.
+
+    An order's event belongs to the order's customer too; `customer` ties an event that has
+    no order to a customer (the audit log finds it under the customer).
 
     Whoever listens to `event_recorded` reacts in the same transaction (the notifications
     for the teams that must act: app/notifications/routing.py).
@@ -42,6 +45,7 @@ def record_event(kind, summary, *, order=None, actor=None, before=None, after=No
         kind=kind,
         summary=summary[:300],
         order_id=order.id if order is not None else None,
+        customer_id=_customer_id(order, customer),
         actor_id=actor.id if actor is not None else None,
         before=before,
         after=after,
@@ -49,3 +53,9 @@ def record_event(kind, summary, *, order=None, actor=None, before=None, after=No
     db.session.add(event)
     event_recorded.send(event, order=order)
     return event
+
+
+def _customer_id(order, customer) -> int | None:
+    if customer is not None:
+        return customer.id
+    return order.customer_id if order is not None else None

@@ -115,8 +115,7 @@ def _record_failure(row, token: str, error: Exception, run: RelayRun) -> None:
 
 def _event(kind: str, summary: str, row, actor=None) -> None:
     """An event on the message's order (if it has one)."""
-    event = record_event(kind, summary[:300], actor=actor)
-    event.order_id = row.order_id
+    record_event(kind, summary[:300], actor=actor, order=row.order)
 
 
 def _deliver(row, token: str, transport, run: RelayRun) -> None:

@@ -16,6 +16,7 @@ from app.web import inputs, templating, transaction
 
 def register_web(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.escalations.routes import bp as escalations_bp
     from app.fulfillment.routes import bp as fulfillment_bp
@@ -30,7 +31,7 @@ def register_web(app: Flask) -> None:
     from app.sales.routes import bp as sales_bp
 
     inputs.install(app)
-    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp):
+    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp, audit_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("manager", review_bp),
