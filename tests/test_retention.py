@@ -15,6 +15,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orders.confirmation import confirmations_suppressed
 from app.orders.models import Communication, InboundEmail, Order, Revision, SpecialRequest
+from app.orders.waves import PickWave, pick_wave_orders
 from app.retention import purge
 from app.retention.placeholders import REMOVED, REMOVED_PDF
 from app.retention.purge import months_before
@@ -108,7 +109,8 @@ def test_an_order_closed_13_months_ago_keeps_its_record_and_loses_the_personal_d
     assert order.personal_data_removed_at == NOW
     assert report.counts == {
         "orders": 1, "special requests": 1, "communications": 2, "collections": 0, "order emails": 1,
-        "emails sent": 2, "documents": 1, "revisions": 2, "customers": 1, "customer addresses": 1}
+        "emails sent": 2, "documents": 1, "revisions": 2, "wave pick lists": 0, "customers": 1,
+        "customer addresses": 1}
 
 
 def test_an_order_closed_11_months_ago_is_untouched(closed_order):
@@ -251,6 +253,29 @@ def test_the_command_reports_a_dry_run_and_then_purges(runner, closed_order):
 ])
 def test_months_are_calendar_months(moment, months, expected):
     assert months_before(moment, months) == expected
+
+
+def test_a_wave_pick_list_goes_when_no_order_on_it_keeps_its_personal_data(closed_order, users):
+    old, recent = closed_order(13), closed_order(3)
+    wave = PickWave(created_by_id=users["fulfillment"].id)
+    db.session.add(wave)
+    db.session.flush()
+    db.session.execute(pick_wave_orders.insert(), [{"wave_id": wave.id, "order_id": o.id} for o in (old, recent)])
+    document = Document(order_id=None, kind="wave_pick_list", revision=wave.id, filename=f"wave-{wave.id}.pdf",
+                        sha256="0" * 64, content=b"%PDF-1.4 1 Test Street")
+    db.session.add(document)
+    db.session.flush()
+    wave.document_id = document.id
+    db.session.commit()
+
+    assert purge(now=NOW).counts["wave pick lists"] == 0
+    db.session.commit()
+    later = months_before(NOW, -11)
+    assert purge(now=later, dry_run=True).counts["wave pick lists"] == 1
+    assert purge(now=later).counts["wave pick lists"] == 1
+    db.session.commit()
+    assert db.session.get(Document, document.id).content == REMOVED_PDF
+    assert purge(now=later).total == 0
 
 
 def test_amounts_stay_exact(closed_order):

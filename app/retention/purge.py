@@ -16,7 +16,8 @@ delivered, collected or cancelled more than RETENTION_MONTHS ago:
     the address): the row, its file name and the SHA-256 of what was issued stay, so the
     document's existence and a copy's authenticity can still be shown;
   - in revisions, the address and instructions of the snapshot and diff, who asked and how
-    it was verified.
+    it was verified;
+  - the bytes of a wave's pick list once no order on it still keeps its personal data.
 And the customer's contact person, email, phone, notes and addresses, but only when every
 order of theirs is closed and past retention (a customer with an open or recent order keeps
 everything). Numbers, lines, quantities, prices, dates, statuses, the customer's code and
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, literal, or_, select, true, update
+from sqlalchemy import and_, case, delete, func, literal, not_, or_, select, true, update
 
 from app.customers.models import Address, Customer
 from app.documents.models import Document
@@ -39,6 +40,7 @@ from app.mail.models import OutboxMessage
 from app.orders.amendments import HEADER_LABELS
 from app.orders.models import Communication, InboundEmail, Order, Revision, Shipment, SpecialRequest
 from app.orders.states import CLOSED_STATUSES
+from app.orders.waves import PickWave, pick_wave_orders
 from app.retention.placeholders import REMOVED, REMOVED_EML, REMOVED_PDF
 from app.timeutil import utcnow
 
@@ -81,7 +83,7 @@ SCRUBS = (
           OutboxMessage.status.in_(("sent", "failed"))),  # never one the relay may still send
     Scrub("documents", Document, {"content": REMOVED_PDF}),
 )
-KINDS = ("orders", *(s.kind for s in SCRUBS), "revisions", "customers", "customer addresses")
+KINDS = ("orders", *(s.kind for s in SCRUBS), "revisions", "wave pick lists", "customers", "customer addresses")
 
 
 @dataclass
@@ -121,16 +123,34 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month0 + 1, day=day)
 
 
+def closed_before(cutoff: datetime):
+    """Delivered, collected or cancelled before `cutoff`."""
+    return and_(Order.status.in_(CLOSED_STATUSES), ended < cutoff)
+
+
 def orders_due(cutoff: datetime):
     """Closed orders that ended before `cutoff` and still hold personal data."""
-    return and_(Order.status.in_(CLOSED_STATUSES), ended < cutoff, Order.personal_data_removed_at.is_(None))
+    return and_(closed_before(cutoff), Order.personal_data_removed_at.is_(None))
+
+
+def still_kept(cutoff: datetime):
+    """Orders whose personal data stays: open, or closed within the retention period."""
+    return and_(Order.personal_data_removed_at.is_(None), not_(closed_before(cutoff)))
 
 
 def customers_due(cutoff: datetime):
-    """Customers with orders, every one of them closed before `cutoff`; not yet anonymised."""
+    """Customers with orders, none of which is still kept; not yet anonymised."""
     orders = select(Order.id).where(Order.customer_id == Customer.id)
-    kept = orders.where(or_(Order.status.not_in(CLOSED_STATUSES), ended >= cutoff))
-    return and_(Customer.personal_data_removed_at.is_(None), orders.exists(), ~kept.exists())
+    return and_(Customer.personal_data_removed_at.is_(None), orders.exists(),
+                ~orders.where(still_kept(cutoff)).exists())
+
+
+def wave_pick_lists_due(cutoff: datetime):
+    """Wave pick lists (several orders' addresses on one document) once no order on them is kept."""
+    kept = (select(pick_wave_orders.c.order_id).join(Order, Order.id == pick_wave_orders.c.order_id)
+            .where(pick_wave_orders.c.wave_id == PickWave.id, still_kept(cutoff)))
+    waves = select(PickWave.document_id).where(PickWave.document_id.is_not(None), ~kept.exists())
+    return and_(Document.id.in_(waves), Document.content != REMOVED_PDF)
 
 
 def purge(now: datetime | None = None, dry_run: bool = False, after_batch=None) -> PurgeReport:
@@ -148,6 +168,7 @@ def purge(now: datetime | None = None, dry_run: bool = False, after_batch=None) 
         _remove_from_orders(ids, now, report.counts)
         if after_batch:
             after_batch()
+    report.counts["wave pick lists"] = _update(Document, wave_pick_lists_due(report.cutoff), {"content": REMOVED_PDF})
     for ids in _batches(Customer.id, customers_due(report.cutoff)):
         _remove_from_customers(ids, now, report.counts)
         if after_batch:
@@ -229,6 +250,7 @@ def _count(report: PurgeReport) -> None:
     for scrub in SCRUBS:
         counts[scrub.kind] = _rows(and_(scrub.model.order_id.in_(due), scrub.only))
     counts["revisions"] = _rows(Revision.order_id.in_(due))
+    counts["wave pick lists"] = _rows(wave_pick_lists_due(report.cutoff))
     customers = select(Customer.id).where(customers_due(report.cutoff))
     counts["customers"] = _rows(customers_due(report.cutoff))
     counts["customer addresses"] = _rows(Address.customer_id.in_(customers))
