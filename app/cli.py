@@ -82,11 +82,31 @@ def intake_email_command(message):
         click.echo(f"  note: {problem}")
 
 
+retention_cli = AppGroup("retention", help="Keeping records for the retention period, and no longer.")
+
+
+@retention_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+def retention_purge_command(dry_run):
+    """Remove customers' personal data from orders closed longer ago than RETENTION_MONTHS."""
+    from app.retention import purge
+
+    report = purge(dry_run=dry_run, after_batch=db.session.commit)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(report.summary())
+    for kind, count in report.counts.items():
+        click.echo(f"  {kind}: {count}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(stock_cli)
     app.cli.add_command(intake_email_command)
+    app.cli.add_command(retention_cli)
     from app.mail.cli import outbox_cli
 
     app.cli.add_command(outbox_cli)

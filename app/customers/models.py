@@ -21,6 +21,8 @@ class Customer(db.Model):
     price_terms: Mapped[str] = mapped_column(String(40), default="standard")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the retention purge removed the contact details (app/retention).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column()
     addresses: Mapped[list["Address"]] = relationship(
         back_populates="customer", order_by="Address.id", cascade="all, delete-orphan"
     )

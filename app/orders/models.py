@@ -74,6 +74,8 @@ class Order(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
+    # Set when the retention purge removed the customer's personal data (app/retention).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column()
 
     customer = relationship("Customer")
     created_by = relationship("User")
