@@ -1,7 +1,7 @@
 """audit chain: event seals, events.customer_id, audit log indexes, append-only triggers
 
 Revision ID: 1003auditchain
-Revises: 0900requestlayer
+Revises: 1001escalations
 Create Date: 2026-12-08 09:00:00
 
 Events and their seals refuse UPDATE and DELETE (a trigger on each table, PostgreSQL and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '1003auditchain'
-down_revision = '0900requestlayer'
+down_revision = '1001escalations'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """retention: when an order's and a customer's personal data were removed after the retention period
 
 Revision ID: 1004retention
-Revises: 0900requestlayer
+Revises: 1003auditchain
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '1004retention'
-down_revision = '0900requestlayer'
+down_revision = '1003auditchain'
 branch_labels = None
 depends_on = None
 
