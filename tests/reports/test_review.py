@@ -291,5 +291,4 @@ def test_demo_data_review_renders(app, client, login):
     assert response.status_code == 200 and page.count("<svg") == 3
     figures = _page_figures(page)
     assert int(figures["orders"][0]) > 0 and figures["confirmation_median"][0]
-    print(f"demo seeded in {seeded - started:.1f}s; 90-day review page in {took:.2f}s")
-    assert took < 5
+    print(f"demo seeded in {seeded - started:.1f}s; 90-day review page in {took:.2f}s")  # figures, not a test: bench/
