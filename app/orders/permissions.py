@@ -150,6 +150,9 @@ RULES: dict[str, Rule] = {
     "view_mail": Rule("Reading the mail", SALES),
     "retry_email": Rule("Retrying an email", SALES, _retryable),  # the subject is the OutboxMessage
     "acknowledge_alert": Rule("Acknowledging an alert", _alerted_team),  # the subject is the Notification
+    # customers and the audit log
+    "view_customer": Rule("Opening a customer", SALES),
+    "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
 }
 
 
