@@ -13,12 +13,13 @@ from app.events.log import LogFilter, iter_log, log_page
 from app.events.models import Event
 from app.extensions import db
 from app.formatting import when
+from app.orders.permissions import roles_for
 from app.web.csv_stream import csv_response
 from app.web.inputs import int_arg, search_arg
 from app.web.rendering import render
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-restrict_blueprint(bp, "manager", "admin")
+restrict_blueprint(bp, *roles_for("view_audit_log"))
 
 PER_PAGE = 50
 KIND_HINTS = ("order.", "customer.", "user.", "stock.", "mail.", "confirmation.", "notification.")

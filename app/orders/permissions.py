@@ -170,6 +170,9 @@ RULES: dict[str, Rule] = {
     "comment_escalation": Rule("Commenting on an escalation", _concerned_with, _escalation_open),
     # oversight
     "view_review": Rule("Reviewing order processing over a period", DASHBOARD_ROLES["manager"]),
+    # customers and the audit log
+    "view_customer": Rule("Opening a customer", SALES),
+    "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
 }
 
 

@@ -33,6 +33,6 @@ def install(app: Flask) -> None:
         nav = []
         if current_user and current_user.is_authenticated:  # None outside a request (CLI, relay)
             nav = [(ROLE_LABELS[d], DASHBOARDS[d]) for d in dashboards_for(current_user)]
-            if current_user.has_role("manager", "admin"):
+            if can("view_audit_log"):
                 nav.append(("Audit log", "audit.index"))
         return {"business_name": app.config["BUSINESS_NAME"], "nav_items": nav}
