@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from app.events.models import Event
 from app.extensions import db
+from app.timeutil import utcnow
 
 signals = Namespace()
 # Sent in the writer's transaction for every event recorded, with `event` and `order`:
@@ -42,6 +43,7 @@ def record_event(kind, summary, *, order=None, actor=None, before=None, after=No
     """
     serialise_event_writers(db.session.connection())
     event = Event(
+        created_at=utcnow(),  # when it happened, not when the session happens to flush
         kind=kind,
         summary=summary[:300],
         order_id=order.id if order is not None else None,
