@@ -169,6 +169,7 @@
     whenSaved(function () {
       var now = asShown(target, selector);
       if (!now) return;
+      if (now.form && window.htmx) htmx.process(now.form);  // drawn by the save that just answered
       if (now.form && now.form.requestSubmit) now.form.requestSubmit(now); else now.click();
       if (was && typing(was) && document.body.contains(was)) was.focus();
     });
@@ -183,6 +184,16 @@
       if (input !== current) input.value = current.value;
     });
   }, true);
+
+  // The same for htmx requests that no submit event announces (a field's change saving the
+  // header or a quantity): htmx puts the form's own fields after hx-include's, so without this
+  // the version the form was drawn with would count, and a save after any other edit would be
+  // reported as someone else's change.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var current = document.getElementById("draft-version");
+    var data = event.detail.formData;
+    if (current && data && data.has("version")) data.set("version", current.value);
+  });
 
   // "Go back to the form" on an error page: the browser restores what was typed.
   document.addEventListener("click", function (event) {
