@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from app.customers.models import Address, Customer
 from app.extensions import db
+from app.orders.services import create_draft
 
 pytestmark = pytest.mark.browser
 
@@ -128,7 +129,7 @@ def test_five_line_phone_order_in_twenty_keys(page, live_server, browser_login, 
     screenshot(page, "desk-keys-04-review")
     rep.press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/orders/SO-\d{4}-\d{5}$"))
+    expect(page).to_have_url(re.compile(r"/orders/SO-\d{4}-\d{5}$"), timeout=30_000)  # submitting renders the confirmation PDF
     expect(page.locator("h1 .status")).to_have_text("Confirmed")
     seconds = time.monotonic() - started
     typed = ", ".join(f"{n} of {what}" for what, n in rep.characters.items())
@@ -157,8 +158,6 @@ def test_field_keys_jump_to_po_instructions_and_requested_date(page, live_server
 
 @pytest.fixture
 def new_draft_for(users, make_customer):
-    from app.orders.services import create_draft
-
     order = create_draft(make_customer(), channel="phone", actor=users["sales"])
     db.session.commit()
     return order

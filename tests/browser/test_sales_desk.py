@@ -94,7 +94,7 @@ def test_phone_order_with_the_keyboard_only(page, live_server, browser_login, sc
     expect(submit).to_be_focused()
     press(page, "Enter")
 
-    expect(page).to_have_url(re.compile(r"/orders/SO-\d{4}-\d{5}$"))
+    expect(page).to_have_url(re.compile(r"/orders/SO-\d{4}-\d{5}$"), timeout=30_000)  # submitting renders the confirmation PDF
     number = page.url.rsplit("/", 1)[1]
     expect(page.locator("h1")).to_contain_text(number)
     expect(page.locator("h1 .status")).to_have_text("Confirmed")
