@@ -102,3 +102,12 @@ def status_counts() -> list[dict]:
          "oldest": found.get(s, (0, None))[1] if s not in CLOSED_STATUSES else None}
         for s in STATUSES
     ]
+
+
+def last_order_dates(customer_ids) -> dict:
+    """When each of these customers last ordered (drafts left out), by customer id."""
+    if not customer_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Order.customer_id, func.max(Order.created_at))
+        .where(Order.customer_id.in_(customer_ids), Order.status != "draft").group_by(Order.customer_id)).all())

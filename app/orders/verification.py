@@ -156,14 +156,15 @@ def acknowledge(order: Order, key: str, actor) -> VerificationFlag:
     return flag
 
 
-def acknowledge_all(order: Order, actor, keys=None) -> int:
-    """Acknowledge every open check at once, or those of `keys` (the ones the rep was shown);
-    each is still recorded with who and when."""
+def acknowledge_all(order: Order, actor, keys=None) -> list[VerificationFlag]:
+    """Acknowledge every open check at once, or those of `keys` (the ones the rep was shown:
+    a check found since stays open); each is still recorded with who and when, by the same
+    rule as acknowledging one. Returns the checks acknowledged now."""
     refresh_flags(order)
     flags = [f for f in open_flags(order) if keys is None or f.key in keys]
     for flag in flags:
         acknowledge(order, flag.key, actor)
-    return len(flags)
+    return flags
 
 
 def open_flags(order: Order) -> list[VerificationFlag]:

@@ -2,17 +2,19 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.catalog.pricing import customer_prices
 from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
-from app.customers.queries import customers_matching
+from app.customers.queries import customers_matching, town_of
 from app.customers.services import create_customer
 from app.errors import Conflict, Refusal
 from app.extensions import db
 from app.order_page.routes import request_panel
 from app.orders import drafts, verification
 from app.orders.permissions import can
+from app.orders.queries import last_order_dates
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
     AcknowledgeAllForm,
@@ -75,8 +77,10 @@ def _begin(customer, channel):
 def customer_search():
     """Customer choices for the entry screen, by name, code, email or phone."""
     q = search_arg()
-    found = db.session.execute(customers_matching(q).limit(8)).scalars().all() if q else []
-    return render("sales/new_order.html", block="customer_results", customers=found, q=q)
+    found = db.session.execute(customers_matching(q).options(selectinload(Customer.addresses)).limit(8)
+                               ).scalars().all() if q else []
+    return render("sales/new_order.html", block="customer_results", customers=found, q=q, town_of=town_of,
+                  last_ordered=last_order_dates([c.id for c in found]))
 
 
 # --- the draft workspace ------------------------------------------------------------------
@@ -246,13 +250,15 @@ def acknowledge_flag(ref):
 
 @bp.post("/orders/<ref>/flags/acknowledge-all")
 def acknowledge_all_flags(ref):
-    """Acknowledge every check the rep was shown (`key` fields); a check found since stays open."""
+    """Acknowledge every check the rep was shown (one `key` field each: Alt+A, or the button);
+    a check found since stays open, and a post that names none acknowledges nothing."""
     form = AcknowledgeAllForm()
-    if not form.validate():
-        raise Refusal(" ".join(form.key.errors))
-    keys = set(form.key.data) or None
-    return _after_acknowledge(ref, form, _edit(ref, lambda o: verification.acknowledge_all(o, current_user, keys),
-                                               form=form, answer=VERIFY_ANSWER))
+    if not form.validate() or not form.key.data:
+        raise Refusal(" ".join(form.key.errors) or "No check was shown to acknowledge; the panel has been refreshed.")
+    done = []
+    response = _edit(ref, lambda o: done.extend(verification.acknowledge_all(o, current_user, set(form.key.data))),
+                     form=form, answer=VERIFY_ANSWER, just_acknowledged=done)
+    return _after_acknowledge(ref, form, response)
 
 
 def _after_acknowledge(ref, form, response):

@@ -120,12 +120,59 @@
     if (next) { next.focus(); next.select(); }
   });
 
-  // Alt+R: review the draft being entered.
+  // Alt+<letter>: the element whose aria-keyshortcuts says so (Alt+R review, Alt+A acknowledge
+  // the checks shown, Alt+P/I/W the PO, instructions and requested date fields). A field gets
+  // the focus; a button or link is pressed once the field being typed in has saved (leaving
+  // it saves it) and every save under way has answered, so it goes with the newest version.
+  var saving = [];
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || event.detail.requestConfig.verb === "get") return;
+    saving.push(xhr);
+    xhr.addEventListener("loadend", function () {
+      saving = saving.filter(function (x) { return x !== xhr; });
+      if (!saving.length) afterSaves.splice(0).forEach(function (run) { run(); });
+    });
+  });
+  var afterSaves = [];
+  function whenSaved(run) { if (saving.length) afterSaves.push(run); else run(); }
+
+  function shortcutSelector(event) {
+    var letter = /^Key([A-Z])$/.exec(event.code || "");
+    if (!letter || !event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return null;
+    return '[aria-keyshortcuts="Alt+' + letter[1] + '"], [data-shortcut-key="Alt+' + letter[1].toLowerCase() + '"]';
+  }
+
+  // A save can redraw the button's form (the checks panel); the redrawn one then acts only on
+  // the checks (hidden `key` fields) that were on screen when the key was pressed.
+  function asShown(target, selector) {
+    if (document.body.contains(target)) return target;
+    var now = document.querySelector(selector);
+    if (!now || !now.form || !target.form) return now;
+    var seen = Array.prototype.map.call(target.form.querySelectorAll('input[name="key"]'), function (i) { return i.value; });
+    now.form.querySelectorAll('input[name="key"]').forEach(function (i) { if (seen.indexOf(i.value) < 0) i.remove(); });
+    return seen.length && !now.form.querySelector('input[name="key"]') ? null : now;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.altKey && (event.key === "r" || event.key === "R")) {
-      var link = document.querySelector('[data-shortcut-key="Alt+r"]');
-      if (link) { event.preventDefault(); link.click(); }
+    var selector = shortcutSelector(event);
+    var target = selector && document.querySelector(selector);
+    if (!target) return;
+    event.preventDefault();
+    if (target.matches("input, textarea, select")) {
+      target.focus();
+      if (target.select && target.type !== "date") target.select();
+      return;
     }
+    var was = document.activeElement;
+    if (was && typing(was)) was.blur();
+    whenSaved(function () {
+      var now = asShown(target, selector);
+      if (!now) return;
+      if (now.form && window.htmx) htmx.process(now.form);  // drawn by the save that just answered
+      if (now.form && now.form.requestSubmit) now.form.requestSubmit(now); else now.click();
+      if (was && typing(was) && document.body.contains(was)) was.focus();
+    });
   });
 
   // On the entry screen, every form carries the draft's version as this page last saved it
@@ -137,6 +184,16 @@
       if (input !== current) input.value = current.value;
     });
   }, true);
+
+  // The same for htmx requests that no submit event announces (a field's change saving the
+  // header or a quantity): htmx puts the form's own fields after hx-include's, so without this
+  // the version the form was drawn with would count, and a save after any other edit would be
+  // reported as someone else's change.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var current = document.getElementById("draft-version");
+    var data = event.detail.formData;
+    if (current && data && data.has("version")) data.set("version", current.value);
+  });
 
   // "Go back to the form" on an error page: the browser restores what was typed.
   document.addEventListener("click", function (event) {

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from app.catalog.models import CustomerPrice, Product
 from app.events.models import Event
 from app.extensions import db
+from app.orders import verification
 from tests.sales.conftest import fresh
 
 
 def submit(desk, order, choices=None):
     """Acknowledge what the panel shows, then submit from the review page."""
     desk.get(f"/sales/orders/{order.ref}/review")
-    desk.post(f"/sales/orders/{order.ref}/flags/acknowledge-all", order=order)
+    keys = [flag.key for flag in verification.shown_flags(fresh(order))]
+    desk.post(f"/sales/orders/{order.ref}/flags/acknowledge-all", {"key": keys}, order=order)
     data = {f"shortage-{line.id}": choice for line, choice in (choices or {}).items()}
     response = desk.post(f"/sales/orders/{order.ref}/submit", data, order=order, htmx=False)
     return response, fresh(order)
