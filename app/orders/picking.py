@@ -87,7 +87,7 @@ def is_count(order, typed: str, last_sku: str | None) -> bool:
     """Whether what reached the scan field is a number for the last scan rather than a SKU:
     digits only, right after a scan, and no SKU on the order reads like it."""
     typed = (typed or "").strip()
-    return bool(last_sku) and typed.isdigit() and not any(ln.sku.upper() == typed for ln in order.lines)
+    return bool(last_sku) and typed.isascii() and typed.isdigit() and not any(ln.sku.upper() == typed for ln in order.lines)
 
 
 def count_scan(order, code: str, counted: int, quantity: int, actor):
