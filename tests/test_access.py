@@ -80,6 +80,7 @@ ROUTES = {
     "inventory.adjust": ("POST", "/inventory/products/{sku}/adjust", ("inventory", "manager"), 422),
     "inventory.allocate": ("POST", "/inventory/products/{sku}/allocate", ("inventory", "manager"), 302),
     "fulfillment.start_wave": ("POST", "/fulfillment/waves", ("fulfillment", "manager"), 302),
+    "fulfillment.start_next_wave": ("POST", "/fulfillment/waves/next", ("fulfillment", "manager"), 302),
     "fulfillment.start": ("POST", f"/fulfillment/orders/{ORDER}/start", ("fulfillment", "manager"), 302),
     "fulfillment.wave": ("GET", "/fulfillment/waves/{wave}", ("fulfillment", "manager"), 200),
     "fulfillment.wave_pick_list": ("GET", "/fulfillment/waves/{wave}/pick-list.pdf", ("fulfillment", "manager"), 200),
