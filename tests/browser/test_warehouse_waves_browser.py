@@ -57,7 +57,7 @@ def test_next_wave_in_two_clicks_then_ten_units_in_one_scan(live_server, page, b
     assert "started: 5 ready orders, earliest promised first, in totes A–E. Print its pick list now." in flash
     assert page.locator("#print-wave").evaluate("el => el === document.activeElement")
     screenshot(page, "warehouse-next-wave-page")
-    with page.expect_popup() as popup:
+    with page.expect_popup(timeout=30_000) as popup:  # the tab opens once the PDF is rendered and stored
         page.click("#print-wave")
         clicks += 1
     popup.value.wait_for_url("**/pick-list.pdf")
