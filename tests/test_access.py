@@ -85,6 +85,7 @@ ROUTES = {
     "inventory.adjust": ("POST", "/inventory/products/{sku}/adjust", ("inventory", "manager"), 422),
     "inventory.allocate": ("POST", "/inventory/products/{sku}/allocate", ("inventory", "manager"), 302),
     "fulfillment.start_wave": ("POST", "/fulfillment/waves", ("fulfillment", "manager"), 302),
+    "fulfillment.start_next_wave": ("POST", "/fulfillment/waves/next", ("fulfillment", "manager"), 302),
     "fulfillment.start": ("POST", f"/fulfillment/orders/{ORDER}/start", ("fulfillment", "manager"), 302),
     "fulfillment.mark_orders_delivered": ("POST", "/fulfillment/deliveries", ("fulfillment", "manager"), 302),
     "fulfillment.wave": ("GET", "/fulfillment/waves/{wave}", ("fulfillment", "manager"), 200),

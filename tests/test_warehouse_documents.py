@@ -82,8 +82,15 @@ def test_wave_pick_list_has_a_bin_summary_then_each_order(client, login, make_pr
     assert wave.ref in pages[0] and "Summary by bin" in pages[0]
     summary_row = re.search(r"SKU-SHARED\s+Test product 1\s+(\d+)", pages[0])
     assert summary_row and summary_row.group(1) == "6"  # 1 + 2 + 3 units of the shared SKU
-    for order, page in zip(orders, pages[1:], strict=True):
-        assert order.number in page and "page" in page
+    # Each order has a tote slot: the summary says how many go in which tote, each page names its tote.
+    numbers = [o.number for o in orders]
+    assert "Totes: A {} · B {} · C {}".format(*numbers) in pages[0]
+    assert re.search(r"A\s+1 {}\s+B\s+2 {}\s+C\s+3 {}".format(*numbers), pages[0])
+    for order, slot, page in zip(orders, "ABC", pages[1:], strict=True):
+        assert order.number in page and "page" in page and f"TOTE {slot} wave {wave.ref}" in page
+    # The summary page carries a barcode per SKU row (plus the wave's own) to scan at the bin.
+    summary_page = PdfReader(io.BytesIO(response.data)).pages[0].get_contents().get_data()
+    assert len(re.findall(rb"/\S+ Do\b", summary_page)) == 1 + 4
     assert db.session.get(type(wave), wave.id).document_id is not None
     assert db.session.execute(select(Event).where(Event.kind == "order.pick_list_printed")).scalars().all()
 

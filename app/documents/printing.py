@@ -19,6 +19,7 @@ from app.documents.store import find_document, store_document
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.pick_list import pack_slip_for, pick_list, wave_summary
+from app.orders.waves import tote_slot
 from app.timeutil import local, utcnow
 
 
@@ -55,7 +56,8 @@ def print_pick_list(order, actor, order_url: str) -> Document:
 
 
 def wave_context(wave, order_url) -> dict:
-    lists = [pick_list(order, order_url(order)) for order in wave.orders]
+    """The wave's pick lists, each with its tote slot (A, B, …), and the summary by bin."""
+    lists = [{**pick_list(order, order_url(order)), "tote": tote_slot(i)} for i, order in enumerate(wave.orders)]
     summary = wave_summary(lists)
     return {"ref": wave.ref, "lists": lists, "summary": summary, "barcode": code128(wave.ref),
             "units": sum(row["total"] for row in summary)}

@@ -1,18 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from app.forms_util import (
-    ButtonForm,
-    ValueListField,
-    WholeNumberField,
-    at_most,
-    record_id,
-    stripped,
-)
+from app.forms_util import ButtonForm, ValueListField, WholeNumberField, at_most, record_id, stripped
+from app.orders.waves import MAX_WAVE_SIZE
 
 SCAN_QTY = "Enter a quantity from 1 to 100,000."
 PICKED_QTY = "Enter how many were picked: a whole number from 0 to 100,000."
+WAVE_SIZE = f"A wave takes 1 to {MAX_WAVE_SIZE} orders."
 
 
 class StartWaveForm(FlaskForm):
@@ -22,11 +17,23 @@ class StartWaveForm(FlaskForm):
                            message="Tick the orders on the list, then start picking.")
 
 
+class NextWaveForm(FlaskForm):
+    """"Start next wave": how many of the oldest ready orders to take (remembered per person)."""
+
+    size = WholeNumberField("Orders per wave", id="wave-size",
+                            validators=[InputRequired(WAVE_SIZE), NumberRange(1, MAX_WAVE_SIZE, WAVE_SIZE)])
+
+
 class ScanForm(FlaskForm):
+    """A scan (SKU and Enter), or right after one a number and Enter: how many that scan was.
+    `last_sku`/`last_count` are the previous scan, as the page last heard of it."""
+
     sku = StringField("Scan or type SKU", id="scan-sku", filters=[stripped],
                       validators=[DataRequired("Scan or type a SKU."), at_most(60)])
     quantity = WholeNumberField("Qty", id="scan-qty", default=1,
                                 validators=[InputRequired(SCAN_QTY), NumberRange(1, 100_000, SCAN_QTY)])
+    last_sku = HiddenField(filters=[stripped], validators=[Optional(), at_most(60)])
+    last_count = WholeNumberField(validators=[Optional(), NumberRange(0, 100_000)])
 
 
 class PickedForm(FlaskForm):

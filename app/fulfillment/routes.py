@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload, undefer
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
@@ -8,10 +8,17 @@ from app.customers.models import Customer
 from app.documents import printing
 from app.errors import Refusal
 from app.extensions import db
-from app.fulfillment.forms import SHIP_STEPS, PickedForm, ScanForm, StartWaveForm, ship_step_of
+from app.fulfillment.forms import (
+    SHIP_STEPS,
+    NextWaveForm,
+    PickedForm,
+    ScanForm,
+    StartWaveForm,
+    ship_step_of,
+)
 from app.order_page.routes import order_url
-from app.orders import picking
-from app.orders.models import Order, OrderLine
+from app.orders import picking, waves
+from app.orders.models import Order
 from app.orders.permissions import can
 from app.orders.pick_list import walk_key
 from app.orders.queries import Queue, search_filter
@@ -27,16 +34,10 @@ bp = Blueprint("fulfillment", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["fulfillment"])
 
 
-def _has_stock_to_pick():
-    return exists().where(OrderLine.order_id == Order.id, OrderLine.qty_reserved > 0)
-
-
 QUEUES = {
     q.key: q
     for q in (
-        Queue("to_pick", "Ready to pick",
-              (Order.status == "confirmed", Order.on_hold.is_(False), _has_stock_to_pick()),
-              (Order.promised_date.asc(), Order.confirmed_at.asc()),
+        Queue("to_pick", "Ready to pick", waves.ready_to_pick(), waves.READY_ORDER,
               "Nothing to pick. Confirmed orders appear here as sales submits them."),
         Queue("in_progress", "Picking & packed", (Order.status.in_(("picking", "packed")),),
               (Order.promised_date.asc(),), "No order is being picked or packed."),
@@ -63,9 +64,9 @@ def _queue_page(queue, q, page):
 @bp.route("/")
 def index():
     queue, q, page = queue_args(QUEUES)
-    waves = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
+    recent = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
     return render("fulfillment/index.html", queues=QUEUES, queue=queue, q=q, pagination=_queue_page(queue, q, page),
-                  waves=waves, requests=pending_for("fulfillment"))
+                  waves=recent, requests=pending_for("fulfillment"), wave_size=waves.wave_size_for(current_user), max_wave_size=waves.MAX_WAVE_SIZE)
 
 
 def get_order(ref):
@@ -88,6 +89,22 @@ def start_wave():
     if len(orders) == 1:
         return redirect(url_for("fulfillment.pick", ref=orders[0].ref))
     flash(f"Wave {wave.ref} started with {len(orders)} orders. Print the pick list and walk the summary.", "success")
+    return redirect(url_for("fulfillment.wave", wave_id=wave.id))
+
+
+@bp.post("/waves/next")
+def start_next_wave():
+    """Start a wave of the oldest ready orders (as many as asked, remembered for next time)
+    and open it, its print button ready."""
+    on_refusal(back=url_for("fulfillment.index"))
+    form = NextWaveForm()
+    if not form.validate():
+        raise Refusal(" ".join(form.size.errors))
+    wave = picking.start_next_wave(current_user, form.size.data)
+    count, last = len(wave.orders), waves.tote_slot(len(wave.orders) - 1)
+    totes = "tote A" if count == 1 else f"totes A–{last}"
+    flash(f"Wave {wave.ref} started: {count} ready order{'s' if count > 1 else ''}, earliest promised first, "
+          f"in {totes}. Print its pick list now.", "success")
     return redirect(url_for("fulfillment.wave", wave_id=wave.id))
 
 
@@ -133,7 +150,13 @@ def _pick_page(order, block=None, status=200, scan_form=None, **extra):
     lines = sorted(order.lines, key=lambda ln: (walk_key(ln.product.bin_location), ln.sku))
     return render("fulfillment/pick.html", block=block, status=status, order=order, lines=lines,
                   picked_now=picking.picked_now, still_to_pick=picking.still_to_pick,
-                  scan_form=scan_form or ScanForm(formdata=None), **extra)
+                  scan_form=scan_form or ScanForm(formdata=None), **_wave_nav(order), **extra)
+
+
+def _wave_nav(order) -> dict:
+    """The order's wave, its tote and the wave's next order to pick or ship (pick and ship pages)."""
+    wave = waves.wave_of(order)
+    return {"wave": wave, "next_in_wave": waves.next_in_wave(wave, order) if wave else None}
 
 
 @bp.get("/orders/<ref>/pick")
@@ -151,9 +174,20 @@ def scan(ref):
     form = ScanForm()
     if not form.validate():
         return _scan_typed_wrong(order, form)
+    last = (form.last_sku.data, form.last_count.data or 0)
+    if picking.is_count(order, form.sku.data, last[0]):  # a number right after a scan: how many that scan was
+        on_refusal(lambda exc: _picked(get_order(ref), str(exc), "error", last=last))
+        counted = int(form.sku.data)
+        line = picking.count_scan(order, last[0], last[1], counted, current_user)
+        return _picked(order, f"{_picked_so_far(line)} (that scan counted {counted}).", last=(line.sku, counted))
     on_refusal(lambda exc: _picked(get_order(ref), str(exc), "error"))
     line = picking.scan(order, form.sku.data, form.quantity.data, current_user)
-    return _picked(order, f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked.")
+    more = " More in hand? Type how many, then Enter." if picking.still_to_pick(line) else ""
+    return _picked(order, f"{_picked_so_far(line)}.{more}", last=(line.sku, form.quantity.data))
+
+
+def _picked_so_far(line) -> str:
+    return f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked"
 
 
 def _scan_typed_wrong(order, form):
@@ -173,14 +207,16 @@ def set_picked(ref, line_id):
         return _pick_page(order, block="pick_lines" if request.htmx else None, status=422, **typed)
     on_refusal(lambda exc: _picked(get_order(ref), str(exc), "error"))
     line = picking.set_picked(order, line_id, form.picked.data, current_user)
-    return _picked(order, f"{line.sku}: {picking.picked_now(line)} of {line.qty_reserved} picked.")
+    return _picked(order, f"{_picked_so_far(line)}.")
 
 
-def _picked(order, message, category="success"):
-    """After a scan or a typed quantity: the lines again (htmx), or the page with a message."""
+def _picked(order, message, category="success", last=(None, None)):
+    """After a scan or a typed quantity: the lines again (htmx), or the page with a message.
+    `last` is the scan a number typed next counts for (SKU, units it added), kept in the page."""
     if request.htmx:
         db.session.flush()
-        return _pick_page(order, block="pick_lines", message=message, category=category)
+        return _pick_page(order, block="pick_lines", oob=("scan_last",), message=message, category=category,
+                          last_sku=last[0], last_count=last[1])
     flash(message, category)
     return redirect(url_for("fulfillment.pick", ref=order.ref))
 
@@ -214,7 +250,7 @@ def _ship_page(order, posted=None, refusal: str | None = None):
     elif type(posted) is not SHIP_STEPS[step]:
         form = SHIP_STEPS[step](formdata=None)
     return render("fulfillment/ship.html", order=order, form=form, refusal=refusal, picked_now=picking.picked_now,
-                  status=200 if posted is None else 422)
+                  status=200 if posted is None else 422, **_wave_nav(order))
 
 
 @bp.post("/orders/<ref>/ship/<step>")

@@ -71,7 +71,8 @@ def pick_list(order, order_url: str) -> dict:
 
 
 def wave_summary(pick_lists: list[dict]) -> list[dict]:
-    """Every bin to visit once, with the total to take and how it splits over the orders."""
+    """Every bin to visit once, with the total to take and how it splits over the orders
+    (and their totes, when the lists carry one)."""
     by_bin = defaultdict(lambda: {"total": 0, "orders": []})
     for pl in pick_lists:
         for line in pl["lines"]:
@@ -79,7 +80,7 @@ def wave_summary(pick_lists: list[dict]) -> list[dict]:
             row.update(bin=line["bin"], sku=line["sku"], description=line["description"],
                        barcode=line["barcode"])
             row["total"] += line["quantity"]
-            row["orders"].append({"number": pl["number"], "quantity": line["quantity"]})
+            row["orders"].append({"number": pl["number"], "quantity": line["quantity"], "tote": pl.get("tote")})
     return sorted(by_bin.values(), key=lambda r: (walk_key(r["bin"] if r["bin"] != "—" else ""), r["sku"]))
 
 

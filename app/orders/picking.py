@@ -7,7 +7,7 @@ On a line, `qty_reserved` is what this round must pick (reserved, not yet shippe
 from app.catalog import services as stock
 from app.events.services import record_event
 from app.extensions import db
-from app.orders import lifecycle
+from app.orders import lifecycle, waves
 from app.orders.services import OrderError, transition
 from app.orders.waves import PickWave
 
@@ -38,13 +38,27 @@ def start_wave(orders, actor) -> PickWave:
         raise OrderError("Tick at least one order to start a wave.")
     for order in orders:
         start_picking(order, actor)
-    wave = PickWave(created_by_id=actor.id if actor else None, orders=list(orders))
+    wave = PickWave(created_by_id=actor.id if actor else None)
     db.session.add(wave)
     db.session.flush()
+    waves.add_orders(wave, orders)
     for order in orders:
         record_event("order.wave_started", f"Picking in wave {wave.ref}", order=order, actor=actor,
                      after={"wave_id": wave.id})
     return wave
+
+
+def start_next_wave(actor, size: int) -> PickWave:
+    """Start a wave of the `size` oldest ready orders (earliest promise, then age) and
+    remember `size` as the person's next-wave size."""
+    if not 1 <= size <= waves.MAX_WAVE_SIZE:
+        raise OrderError(f"A wave takes 1 to {waves.MAX_WAVE_SIZE} orders.")
+    waves.remember_wave_size(actor, size)
+    orders = waves.next_wave_orders(size)
+    if not orders:
+        raise OrderError("No order is ready to pick, so no wave was started. "
+                         "Confirmed orders with stock appear here as sales submits them.")
+    return start_wave(orders, actor)
 
 
 def _check_picking(order, actor) -> None:
@@ -65,6 +79,35 @@ def scan(order, code: str, quantity: int, actor):
         left = sum(still_to_pick(ln) for ln in lines)
         raise OrderError(f"{code}: only {left} more to pick; {quantity} scanned. Put the extra back.")
     line.qty_picked += quantity
+    db.session.flush()
+    return line
+
+
+def is_count(order, typed: str, last_sku: str | None) -> bool:
+    """Whether what reached the scan field is a number for the last scan rather than a SKU:
+    digits only, right after a scan, and no SKU on the order reads like it."""
+    typed = (typed or "").strip()
+    return bool(last_sku) and typed.isascii() and typed.isdigit() and not any(ln.sku.upper() == typed for ln in order.lines)
+
+
+def count_scan(order, code: str, counted: int, quantity: int, actor):
+    """The last scan of `code` (which added `counted` units) counts as `quantity` units:
+    scan, type how many are in hand, Enter. Over-picking is refused as for a scan."""
+    _check_picking(order, actor)
+    if not 1 <= quantity <= 100_000:
+        raise OrderError("Type a quantity from 1 to 100,000 after the scan.")
+    code = code.strip().upper()
+    lines = [ln for ln in order.lines if ln.sku.upper() == code]
+    change = quantity - counted
+    if change >= 0:
+        line = next((ln for ln in lines if still_to_pick(ln) >= change), None)
+    else:
+        line = next((ln for ln in lines if picked_now(ln) >= -change), None)
+    if line is None:
+        left = sum(still_to_pick(ln) for ln in lines)
+        raise OrderError(f"{code}: only {left + counted} to pick for that scan; {quantity} typed. Put the extra back."
+                         if lines else f"{code} is not on {order.ref}.")
+    line.qty_picked += change
     db.session.flush()
     return line
 

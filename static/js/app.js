@@ -48,6 +48,14 @@
     if (event.target.matches("[data-row-check], [data-check-all]")) countSelected();
   });
 
+  // "Start next wave (5)": the button says how many orders the size box will take.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches("[data-wave-size]")) return;
+    var button = document.querySelector("[data-next-wave-label]");
+    var n = parseInt(event.target.value, 10);
+    if (button) button.textContent = n > 0 ? "Start next wave (" + n + ")" : "Start next wave";
+  });
+
   // Picking: a scanner types the SKU and Enter; after each scan the field is cleared,
   // the quantity goes back to 1 and the cursor returns to the scan field.
   document.addEventListener("htmx:afterRequest", function (event) {
