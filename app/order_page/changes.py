@@ -88,8 +88,11 @@ def _last_event_id(order) -> int:
 
 
 def _render_amend(order, form, conflict=None, status=200):
+    """The amend page (or, for htmx, the region it targets: the preview) with what the change would do."""
     lines = {line.id: line for line in order.lines}
-    return render("orders/amend.html", order=order, form=form, lines=lines, conflict=conflict, status=status)
+    preview = amendments.preview_amendment(order, form.valid_quantities(), form.added_products())
+    return render("orders/amend.html", order=order, form=form, lines=lines, conflict=conflict, preview=preview,
+                  status=status)
 
 
 def _conflict(order, posted: AmendForm):
@@ -123,6 +126,9 @@ def amend(ref):
     form = _with_channels(AmendForm())
     if not form.made_from(order):
         return _conflict(order, form)
+    if form.preview.data:  # what the change would do, nothing saved (the form's htmx asks as it is filled in)
+        form.validate_lines()
+        return _render_amend(order, form)
     if not form.validate():
         return _render_amend(order, form, status=422)
     on_refusal(lambda exc: _refused_amend(ref, form, exc))
