@@ -106,6 +106,14 @@ def _conflict(order, posted: AmendForm):
     return _render_amend(order, form, conflict=changes, status=409)
 
 
+def _preview(order, form: AmendForm):
+    """What the change would do to the lines, nothing saved; only the line rows are checked."""
+    if not form.made_from(order):
+        return _conflict(order, form)
+    form.validate_lines()
+    return _render_amend(order, form)
+
+
 def _amendment(form: AmendForm) -> amendments.Amendment:
     who = (form.channel.data, form.requested_by.data or "", form.verified_how.data or "")
     if form.cancel.data:
@@ -122,13 +130,14 @@ def amend(ref):
     if request.method == "GET":
         on_refusal(back=url_for("orders.detail", ref=order.ref))
         require(current_user, "amend", order)
+        if "preview" in request.args:  # the form's htmx asks as it is filled in: a read, no writer's lock
+            return _preview(order, _with_channels(AmendForm(formdata=request.args)))
         return _render_amend(order, amend_form(order))
     form = _with_channels(AmendForm())
+    if form.preview.data:  # the Preview button, for a browser without JavaScript
+        return _preview(order, form)
     if not form.made_from(order):
         return _conflict(order, form)
-    if form.preview.data:  # what the change would do, nothing saved (the form's htmx asks as it is filled in)
-        form.validate_lines()
-        return _render_amend(order, form)
     if not form.validate():
         return _render_amend(order, form, status=422)
     on_refusal(lambda exc: _refused_amend(ref, form, exc))

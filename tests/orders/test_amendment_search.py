@@ -105,11 +105,13 @@ def test_the_preview_shows_availability_and_the_price_that_will_apply_and_saves_
     html, fields = amend_page(client, order)
     assert "No line changes yet" in html
     events = db.session.execute(select(func.count()).select_from(Event)).scalar()
-    changes = {"quantities-0-quantity": "12", "additions-0-sku": "SCR-8", "additions-0-quantity": "9", "preview": "y"}
+    changes = {"quantities-0-quantity": "12", "additions-0-sku": "SCR-8", "additions-0-quantity": "9"}
+    assert re.search(r'<form[^>]*hx-get="([^"]+)"', html).group(1) == f"/orders/{order.ref}/amend?preview=y"
+    assert 'hx-params="not csrf_token"' in html
 
-    # htmx (the form asks on every change): only the preview region comes back
-    response = client.post(f"/orders/{order.ref}/amend", data=fields | changes,
-                           headers=HTMX | {"HX-Target": "amend-preview"})
+    # htmx (the form asks, a GET, on every change): only the preview region comes back
+    asked = {k: v for k, v in (fields | changes).items() if k != "csrf_token"} | {"preview": "y"}
+    response = client.get(f"/orders/{order.ref}/amend", query_string=asked, headers=HTMX | {"HX-Target": "amend-preview"})
     assert response.status_code == 200
     region = re.sub(r"\s+", " ", response.get_data(as_text=True))
     assert region.lstrip().startswith('<section id="amend-preview"') and "<form" not in region
@@ -163,7 +165,7 @@ def test_a_preview_from_a_form_someone_has_overtaken_says_so(client, login, shop
     with confirmations_suppressed():
         amend_order(order, Amendment("email", "Tom", "Reply", quantities={order.lines[0].id: 6}), users["manager"])
     db.session.commit()
-    response = client.post(f"/orders/{order.ref}/amend", data=fields | {"quantities-0-quantity": "8", "preview": "y"},
-                           headers=HTMX | {"HX-Target": "amend-preview"})
+    response = client.get(f"/orders/{order.ref}/amend", query_string=fields | {"quantities-0-quantity": "8", "preview": "y"},
+                          headers=HTMX | {"HX-Target": "amend-preview"})
     assert response.status_code == 409
     assert "Someone else changed" in response.get_data(as_text=True) and order.lines[0].quantity == 6
