@@ -72,7 +72,7 @@ def test_amend_refuses_a_negative_quantity_and_an_unknown_sku(client, login, qui
     assert response.status_code == 422
     page = text(response)
     assert message_of(page, line_box) == "Enter a whole number from 0 (remove) to 100,000."
-    assert message_of(page, "additions-0-sku") == "No product with the SKU “NOPE-1”."
+    assert message_of(page, "additions-0-sku") == "No product matches “NOPE-1”. Type a SKU or part of a name and pick from the list."
     assert message_of(page, "additions-1-quantity") == "Enter a quantity from 1 to 100,000."
     assert (value_of(page, line_box), value_of(page, "additions-0-sku")) == ("-3", "NOPE-1")
     assert value_of(page, "additions-1-quantity") == "100000000000000000000"

@@ -50,6 +50,13 @@ def product_by_sku(sku: str | None) -> Product | None:
     return db.session.execute(select(Product).where(Product.sku == (sku or "").strip().upper())).scalar_one_or_none()
 
 
+def products_named(term: str | None) -> list[Product]:
+    """The product a person typed: the one with this SKU, else the active products whose SKU or
+    name matches (at most two: one is the answer, two means the term is ambiguous)."""
+    exact = product_by_sku(term)
+    return [exact] if exact is not None else find_products(term or "", limit=2)
+
+
 def product_list(q: str = ""):
     """Every product by SKU (a statement to page), narrowed to those whose SKU or bin starts
     with `q` or whose name has its words."""

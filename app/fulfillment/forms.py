@@ -2,7 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from app.forms_util import ButtonForm, ValueListField, WholeNumberField, at_most, record_id, stripped
+from app.forms_util import (
+    ButtonForm,
+    ValueListField,
+    WholeNumberField,
+    at_most,
+    record_id,
+    stripped,
+)
 from app.orders.waves import MAX_WAVE_SIZE
 
 SCAN_QTY = "Enter a quantity from 1 to 100,000."

@@ -88,8 +88,11 @@ def _last_event_id(order) -> int:
 
 
 def _render_amend(order, form, conflict=None, status=200):
+    """The amend page (or, for htmx, the region it targets: the preview) with what the change would do."""
     lines = {line.id: line for line in order.lines}
-    return render("orders/amend.html", order=order, form=form, lines=lines, conflict=conflict, status=status)
+    preview = amendments.preview_amendment(order, form.valid_quantities(), form.added_products())
+    return render("orders/amend.html", order=order, form=form, lines=lines, conflict=conflict, preview=preview,
+                  status=status)
 
 
 def _conflict(order, posted: AmendForm):
@@ -101,6 +104,14 @@ def _conflict(order, posted: AmendForm):
     for name in ("channel", "requested_by", "verified_how"):
         form[name].data = posted[name].data
     return _render_amend(order, form, conflict=changes, status=409)
+
+
+def _preview(order, form: AmendForm):
+    """What the change would do to the lines, nothing saved; only the line rows are checked."""
+    if not form.made_from(order):
+        return _conflict(order, form)
+    form.validate_lines()
+    return _render_amend(order, form)
 
 
 def _amendment(form: AmendForm) -> amendments.Amendment:
@@ -119,8 +130,12 @@ def amend(ref):
     if request.method == "GET":
         on_refusal(back=url_for("orders.detail", ref=order.ref))
         require(current_user, "amend", order)
+        if "preview" in request.args:  # the form's htmx asks as it is filled in: a read, no writer's lock
+            return _preview(order, _with_channels(AmendForm(formdata=request.args)))
         return _render_amend(order, amend_form(order))
     form = _with_channels(AmendForm())
+    if form.preview.data:  # the Preview button, for a browser without JavaScript
+        return _preview(order, form)
     if not form.made_from(order):
         return _conflict(order, form)
     if not form.validate():

@@ -9,13 +9,14 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
-from app.catalog.queries import product_by_sku
+from app.catalog.queries import products_named
 from app.forms_util import (
     ButtonForm,
     VersionField,
@@ -120,7 +121,8 @@ class LineQuantityForm(Form):
 class AddedLineForm(Form):
     """One row for a product the customer adds; a row left empty is ignored."""
 
-    sku = StringField("SKU", filters=[stripped], validators=[at_most(60)], render_kw={"autocomplete": "off"})
+    sku = StringField("Product (SKU or name)", filters=[stripped], validators=[at_most(60)],
+                      render_kw={"autocomplete": "off"})
     quantity = WholeNumberField("Qty", widget=TextInput(), render_kw={"inputmode": "numeric", "class": "qty"},
                                 validators=[Optional(), NumberRange(1, 100_000, ADD_QTY_MESSAGE)])
     product = None
@@ -130,13 +132,18 @@ class AddedLineForm(Form):
         return not self.sku.data and not (self.quantity.raw_data or [""])[0].strip()
 
     def validate_sku(self, field):
+        if field.errors:  # too long to be a SKU or a name: not searched for
+            return
         if not field.data:
             if not self.blank:
-                raise ValidationError("Enter the SKU.")
+                raise ValidationError("Enter the SKU or part of the product's name.")
             return
-        self.product = product_by_sku(field.data)
-        if self.product is None:
-            raise ValidationError(f"No product with the SKU “{field.data}”.")
+        found = products_named(field.data)
+        if not found:
+            raise ValidationError(f"No product matches “{field.data}”. Type a SKU or part of a name and pick from the list.")
+        if len(found) > 1:
+            raise ValidationError(f"“{field.data}” matches several products; pick one from the list or type the SKU.")
+        self.product = found[0]
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -165,6 +172,12 @@ class AmendForm(FlaskForm):
     instructions = TextAreaField("Instructions", filters=[clean_text], validators=[at_most(2000)])
     cancel = BooleanField("Cancel the whole order")
     cancel_reason = StringField("Reason for cancelling", filters=[stripped], validators=[at_most(200)])
+    preview = SubmitField("Preview changes")
+
+    def validate_lines(self) -> None:
+        """Check only the line rows: a preview is asked for before who asked is filled in."""
+        for name in ("quantities", "additions"):
+            self[name].validate(self)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -181,7 +194,12 @@ class AmendForm(FlaskForm):
         return {e.line_id.data: e.quantity.data for e in self.quantities}
 
     def added_products(self) -> list:
-        return [(row.form.product, row.quantity.data) for row in self.additions if row.form.product is not None]
+        return [(row.form.product, row.quantity.data) for row in self.additions
+                if row.form.product is not None and row.quantity.data is not None and not row.quantity.errors]
+
+    def valid_quantities(self) -> dict[int, int]:
+        """The new quantities typed correctly (a preview leaves the others as they are)."""
+        return {e.line_id.data: e.quantity.data for e in self.quantities if e.quantity.data is not None and not e.quantity.errors}
 
 
 def request_form() -> SpecialRequestForm:

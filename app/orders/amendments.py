@@ -4,6 +4,7 @@ transaction, and re-confirmed."""
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from flask import current_app
 
@@ -11,6 +12,7 @@ from app.catalog import services as stock
 from app.catalog.pricing import price_for
 from app.events.services import record_event
 from app.extensions import db
+from app.formatting import money
 from app.orders.confirmation import issue_confirmation
 from app.orders.models import Order, OrderLine, Revision
 from app.orders.promising import apply_promise
@@ -36,6 +38,36 @@ class Amendment:
     header: dict = field(default_factory=dict)
     cancel: bool = False
     cancel_reason: str = ""
+
+
+@dataclass
+class LinePreview:
+    """One line as an amendment would leave it: its quantity and unit price before and after,
+    the stock free now (on hand − reserved) and how many units would wait for stock."""
+
+    sku: str
+    description: str
+    quantity_before: int
+    quantity_after: int
+    available: int
+    short: int
+    price_before: Decimal | None  # None: a line the amendment adds
+    price_after: Decimal
+
+    @property
+    def price_changed(self) -> bool:
+        return self.price_before is not None and self.price_before != self.price_after
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.price_after * self.quantity_after
+
+
+@dataclass
+class Preview:
+    lines: list[LinePreview]
+    total_before: Decimal
+    total_after: Decimal
 
 
 def approved_channels() -> list[str]:
@@ -88,8 +120,15 @@ def _change_quantity(order: Order, line: OrderLine, quantity: int) -> None:
         line.qty_reserved += stock.reserve_up_to(line.product_id, open_after - line.qty_reserved)
     line.quantity = quantity
     line.qty_backordered = quantity - line.qty_shipped - line.qty_reserved
-    if not line.price_override_reason:
-        line.unit_price = price_for(order.customer_id, line.product, quantity).unit_price
+    line.unit_price = price_after(order, line, quantity)
+
+
+def price_after(order: Order, line: OrderLine, quantity: int):
+    """The unit price a line takes at its new quantity: today's price for the customer, unless
+    the price was set by hand (that stays)."""
+    if line.price_override_reason:
+        return line.unit_price
+    return price_for(order.customer_id, line.product, quantity).unit_price
 
 
 def _add(order: Order, product, quantity: int) -> None:
@@ -133,9 +172,8 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
         if sku not in old:
             changes.append({"what": "line", "sku": sku, "before": 0, "after": line["quantity"],
                             "text": f"Added {sku} {line['description']} × {line['quantity']}"})
-        elif old[sku]["quantity"] != line["quantity"]:
-            changes.append({"what": "line", "sku": sku, "before": old[sku]["quantity"], "after": line["quantity"],
-                            "text": f"{sku} {line['description']}: quantity {old[sku]['quantity']} → {line['quantity']}"})
+        elif _line_changed(old[sku], line):
+            changes.append(_line_change(sku, old[sku], line))
     for sku, line in old.items():
         if sku not in new:
             changes.append({"what": "line", "sku": sku, "before": line["quantity"], "after": 0,
@@ -148,6 +186,26 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
     if before.get("status") != after.get("status") and after.get("status") == "cancelled":
         changes.append({"what": "status", "before": before.get("status"), "after": "cancelled", "text": "Order cancelled"})
     return changes
+
+
+def _line_changed(old: dict, new: dict) -> bool:
+    return old["quantity"] != new["quantity"] or _price(old) != _price(new)
+
+
+def _price(line: dict):
+    return Decimal(line["unit_price"]) if line.get("unit_price") is not None else None
+
+
+def _line_change(sku: str, old: dict, new: dict) -> dict:
+    """A line kept on the order whose quantity or unit price (re-priced at today's price) moved."""
+    parts = []
+    if old["quantity"] != new["quantity"]:
+        parts.append(f"quantity {old['quantity']} → {new['quantity']}")
+    change = {"what": "line", "sku": sku, "before": old["quantity"], "after": new["quantity"]}
+    if _price(old) != _price(new):
+        parts.append(f"unit price {money(_price(old))} → {money(_price(new))}")
+        change |= {"price_before": old["unit_price"], "price_after": new["unit_price"]}
+    return change | {"text": f"{sku} {new['description']}: " + ", ".join(parts)}
 
 
 def _repromise(order: Order, before: dict) -> None:
@@ -186,6 +244,36 @@ def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
     if not amendment.cancel:
         issue_confirmation(order, actor)  # the customer gets revision N's PDF, like revision 1's
     return revision
+
+
+def preview_amendment(order: Order, quantities: dict[int, int], additions: list[tuple]) -> Preview:
+    """What the amendment would do to the lines, worked out without changing anything: the
+    lines whose quantity or price moves, the lines added, and the order total before and after."""
+    wanted = {line.id: quantities.get(line.id, line.quantity) for line in order.lines}
+    new: dict[int, tuple] = {}
+    for product, quantity in additions:
+        line = next((x for x in order.lines if x.product_id == product.id), None)
+        if line is not None:
+            wanted[line.id] += quantity
+        else:
+            new[product.id] = (product, new.get(product.id, (product, 0))[1] + quantity)
+    rows = [_kept_line(order, line, wanted[line.id]) for line in order.lines]
+    rows += [_added_line(order, product, quantity) for product, quantity in new.values()]
+    total_after = sum((row.line_total for row in rows), Decimal("0"))
+    return Preview([row for row in rows if row.quantity_before != row.quantity_after or row.price_changed],
+                   order.total, total_after)
+
+
+def _kept_line(order: Order, line: OrderLine, quantity: int) -> LinePreview:
+    price = price_after(order, line, quantity) if quantity not in (line.quantity, 0) else line.unit_price
+    short = max(quantity - line.qty_shipped - line.qty_reserved - line.product.available, 0)
+    return LinePreview(line.sku, line.description, line.quantity, quantity, line.product.available, short,
+                       line.unit_price, price)
+
+
+def _added_line(order: Order, product, quantity: int) -> LinePreview:
+    return LinePreview(product.sku, product.name, 0, quantity, product.available, max(quantity - product.available, 0),
+                       None, price_for(order.customer_id, product, quantity).unit_price)
 
 
 def _apply(order: Order, amendment: Amendment) -> None:

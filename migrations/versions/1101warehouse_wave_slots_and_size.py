@@ -1,7 +1,7 @@
 """wave tote slots and each person's next-wave size
 
 Revision ID: 1101warehouse
-Revises: 0900requestlayer
+Revises: 1004retention
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '1101warehouse'
-down_revision = '0900requestlayer'
+down_revision = '1004retention'
 branch_labels = None
 depends_on = None
 

@@ -117,14 +117,19 @@
     }
   });
 
-  // A picked product fills its input and moves on to the quantity.
+  // A picked product fills its input and moves on to the quantity: the input whose
+  // data-combobox names the list (else the option's data-pick-into), and the input's
+  // data-pick-next (else the option's). A change event tells the form (the amendment's preview).
   document.addEventListener("click", function (event) {
     var option = event.target.closest && event.target.closest("[data-pick-value]");
     if (!option) return;
-    var into = document.querySelector(option.getAttribute("data-pick-into"));
-    var next = document.querySelector(option.getAttribute("data-pick-next"));
+    var box = option.parentNode;
+    var into = (box.id && document.querySelector('[data-combobox="#' + box.id + '"]')) ||
+      document.querySelector(option.getAttribute("data-pick-into"));
+    var next = document.querySelector(into.getAttribute("data-pick-next") || option.getAttribute("data-pick-next"));
     into.value = option.getAttribute("data-pick-value");
-    option.parentNode.innerHTML = "";
+    box.innerHTML = "";
+    into.dispatchEvent(new Event("change", { bubbles: true }));
     if (next) { next.focus(); next.select(); }
   });
 
@@ -161,6 +166,16 @@
     now.form.querySelectorAll('input[name="key"]').forEach(function (i) { if (seen.indexOf(i.value) < 0) i.remove(); });
     return seen.length && !now.form.querySelector('input[name="key"]') ? null : now;
   }
+
+  // A search box whose form field has another name (the amendment's add rows) asks the
+  // product search under the name the search reads (data-search-as).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    var as = elt.getAttribute && elt.getAttribute("data-search-as");
+    if (!as) return;
+    delete event.detail.parameters[elt.name];
+    event.detail.parameters[as] = elt.value;
+  });
 
   document.addEventListener("keydown", function (event) {
     var selector = shortcutSelector(event);

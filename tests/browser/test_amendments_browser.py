@@ -1,12 +1,14 @@
-"""In Chromium: a phoned-in amendment, an amendment held up by picking until fulfillment
-releases it, and a special request decided by its owning team."""
+"""In Chromium: a phoned-in amendment, one that adds a product found by name, an amendment
+held up by picking until fulfillment releases it, and a special request decided by its owning team."""
+
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.catalog.models import Product
+from app.catalog.models import CustomerPrice, PriceBreak, Product
 from app.events.models import Event
 from app.extensions import db
 from app.orders import requests
@@ -72,6 +74,59 @@ def test_customer_phones_to_add_a_line_and_change_a_quantity(page, live_server, 
     lines = page.locator("section.panel", has=page.get_by_role("heading", name="Lines")).locator("tbody tr")
     expect(lines).to_have_count(3)
     expect(lines.nth(2)).to_contain_text("SCR-8")
+
+
+def test_an_amendment_adds_a_product_found_by_name(page, live_server, browser_login, screenshot, confirmed):
+    """The rep types part of the name, picks with ↓ and Enter, types the quantity; the preview shows
+    the stock and the price that will apply (the customer's agreed price, a quantity break) before saving."""
+    order = fresh(Order, confirmed["order"])
+    db.session.add_all([CustomerPrice(customer_id=order.customer_id, product_id=confirmed["screws"], unit_price=Decimal("5.40")),
+                        PriceBreak(product_id=confirmed["hinge"], min_quantity=10, unit_price=Decimal("4.00"))])
+    db.session.commit()
+    db.session.close()
+    ref = confirmed["ref"]
+    browser_login(page, "sales")
+    page.goto(f"{live_server}/orders/{ref}/amend")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("revision 1 → 2")
+
+    page.get_by_label("New quantity of HNG-100").fill("12")
+    page.get_by_label("New quantity of HNG-100").press("Tab")
+    box = page.locator("#additions-0-sku")
+    box.click()
+    box.press_sequentially("wood scr", delay=40)
+    option = page.locator("#add-results-0 [role=option]")
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text("Wood screws 8x40 (box)")
+    expect(option).to_contain_text("6 avail.")
+    expect(option).to_contain_text("5.40")
+    expect(page.locator("#amend-preview")).to_contain_text("5 → 12")
+    screenshot(page, "amend-search-1-results-open", full_page=True)
+
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value("SCR-8")
+    expect(page.locator("#additions-0-quantity")).to_be_focused()
+    page.keyboard.type("8")
+    page.keyboard.press("Tab")
+    preview = page.locator("#amend-preview")
+    expect(preview.locator("tr", has_text="SCR-8")).to_contain_text("2 to backorder")
+    expect(preview.locator("tr", has_text="SCR-8")).to_contain_text("43.20")
+    expect(preview.locator("tr", has_text="HNG-100")).to_contain_text("4.50 → 4.00")
+    page.get_by_label("Asked through").select_option("phone")
+    page.get_by_label("Who asked").fill("Jane Marsh (buyer)")
+    page.get_by_label("How it was verified").fill("Read the changes back on the call")
+    screenshot(page, "amend-search-2-preview", full_page=True)
+    page.get_by_role("button", name="Save revision 2").click()
+
+    expect(page.locator(".flash--success")).to_contain_text("amended: revision 2")
+    revisions = page.locator("#revisions")
+    expect(revisions).to_contain_text("Added SCR-8 Wood screws 8x40 (box) × 8")
+    expect(revisions).to_contain_text("HNG-100 Brass hinge 100mm: quantity 5 → 12, unit price 4.50 → 4.00")
+    screenshot(page, "amend-search-3-order-revision-2", full_page=True)
+    order = fresh(Order, confirmed["order"])
+    assert [(ln.sku, ln.quantity, ln.unit_price, ln.qty_reserved) for ln in order.lines] == [
+        ("HNG-100", 12, Decimal("4.00"), 12), ("BRK-20", 2, Decimal("2.25"), 2), ("SCR-8", 8, Decimal("5.40"), 6)]
+    assert_reservations_match()
 
 
 def test_an_amendment_during_picking_waits_for_fulfillment(browser, page, live_server, browser_login, screenshot,

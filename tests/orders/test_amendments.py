@@ -362,7 +362,7 @@ def test_the_amend_form_says_what_is_missing_and_keeps_the_input(client, login, 
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     for message in ("Choose the channel.", "Say who at the customer asked.", "Say how you verified the change",
-                    "Enter a whole number from 0 (remove) to 100,000.", "No product with the SKU “NO-SUCH”.", "Enter the SKU."):
+                    "Enter a whole number from 0 (remove) to 100,000.", "No product matches “NO-SUCH”.", "Enter the SKU or part of the"):
         assert message in html
     kept = form_fields(html, with_field="requested_by")
     assert kept[first_qty] == "seven" and kept[add(1, "sku")] == "NO-SUCH" and kept[add(2, "quantity")] == "3"

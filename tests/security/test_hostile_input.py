@@ -138,6 +138,8 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST notifications.read_all": {"next": "/notifications/"},
     "POST notifications.acknowledge": {"next": "/notifications/"},
     "GET orders.jump": {"ref": "{order}"},
+    "GET orders.amend": {"preview": "y", "version": VERSION, "quantities-0-line_id": "{order_line}",
+                         "quantities-0-quantity": "3", "additions-0-sku": "{sku}", "additions-0-quantity": "1"},
     "POST orders.amend": [
         {"version": VERSION, "seen_event": "0", "channel": "phone", "requested_by": "Pat",
          "verified_how": "Called back on the number on file", "method": "delivery",
@@ -146,6 +148,8 @@ PARAMS: dict[str, dict | list[dict]] = {
          "additions-0-sku": "{sku}", "additions-0-quantity": "1"},
         {"version": VERSION, "channel": "phone", "requested_by": "Pat", "verified_how": "Called back",
          "cancel": "y", "cancel_reason": "No longer needed"},
+        {"version": VERSION, "preview": "y", "quantities-0-line_id": "{order_line}", "quantities-0-quantity": "3",
+         "additions-0-sku": "{sku}", "additions-0-quantity": "1"},
     ],
     "POST orders.ask_release": {"change": "One more box"},
     "POST orders.log_contact": {"direction": "out", "medium": "phone", "contact": "Pat",
