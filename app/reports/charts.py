@@ -32,6 +32,11 @@ _SCRIPT_IDS = re.compile(r' id="activate-serie-\d+"')
 _CHART_ID = re.compile(r"#chart-[0-9a-f-]+")
 
 
+def _size(for_print: bool, height: int) -> dict:
+    """The printed page is about 510 pt wide: a smaller drawing keeps labels near 8 pt on paper."""
+    return {"width": 680, "height": round(height * 0.8)} if for_print else {"width": 900, "height": height}
+
+
 def _svg(chart, *, for_print: bool) -> str:
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))
     svg = svg.replace('style="opacity: 0"', 'opacity="0"')  # the (unused) tooltip, hidden without CSS
@@ -41,8 +46,8 @@ def _svg(chart, *, for_print: bool) -> str:
 
 def orders_per_day(review: Review, *, for_print: bool = False) -> str:
     days = review.period.dates()
-    every = max(len(days) // 12, 1)
-    chart = pygal.StackedBar(width=900, height=300, x_label_rotation=0, show_minor_x_labels=False,
+    every = max(len(days) // (9 if for_print else 12), 1)
+    chart = pygal.StackedBar(**_size(for_print, 300), x_label_rotation=0, show_minor_x_labels=False,
                              x_labels_major_every=every, truncate_label=-1, **COMMON)
     chart.x_labels = [d.strftime("%d %b") for d in days]
     busiest = max((sum(day) for day in zip(*review.orders_per_day.values(), strict=True)), default=0)
@@ -53,7 +58,7 @@ def orders_per_day(review: Review, *, for_print: bool = False) -> str:
 
 
 def stage_times(review: Review, *, for_print: bool = False) -> str:
-    chart = pygal.HorizontalBar(width=900, height=320, truncate_label=-1, **COMMON)
+    chart = pygal.HorizontalBar(**_size(for_print, 320), truncate_label=-1, **COMMON)
     stages = review.stages[::-1]  # pygal draws the first label at the bottom; the first stage goes on top
     chart.x_labels = [s["label"] for s in stages]
     chart.add("Median (hours)", [_round(s["median"]) for s in stages])
@@ -63,11 +68,17 @@ def stage_times(review: Review, *, for_print: bool = False) -> str:
 
 def rates(review: Review, *, for_print: bool = False) -> str:
     shown = [f for f in review.figures if f.unit == "percent"]
-    chart = pygal.Bar(width=900, height=300, range=(0, 100), truncate_label=-1, **COMMON)
-    chart.x_labels = [f.label.removesuffix(" (%)") for f in shown]
+    chart = pygal.Bar(**_size(for_print, 300), range=(0, 100), truncate_label=-1, **COMMON)
+    chart.x_labels = [_short(f.label) for f in shown]
     chart.add("This period (%)", [_round(f.value) for f in shown])
     chart.add("Previous period (%)", [_round(f.previous) for f in shown])
     return _svg(chart, for_print=for_print)
+
+
+def _short(label: str) -> str:
+    """A bar's label short enough to sit under it on paper: "Orders picked short (%)" → "Picked short"."""
+    label = label.removesuffix(" (%)").removeprefix("Orders ").removeprefix("Special ")
+    return label[:1].upper() + label[1:]
 
 
 def _round(value):
