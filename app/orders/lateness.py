@@ -1,7 +1,7 @@
 """Why an order is late, or at risk of being late, in the business's words.
 
 - Late: promised for a day that has passed and not yet out of the building (confirmed,
-  picking, packed or ready for pickup), as `Order.is_late` says.
+  picking, packed or ready for pickup): `Order.late_on`, the one rule, in Python and SQL.
 - Days late are business days (the calendar of app/orders/promising.py: weekends and
   public holidays do not count): the business days from the promised date up to today
   that ended without the order going out. Promised Friday, today Tuesday: Friday and
@@ -30,7 +30,6 @@ from app.orders.promising import add_business_days, is_business_day
 from app.orders.requests import kind_label
 from app.timeutil import business_today, local
 
-LATE_STATUSES = ("confirmed", "picking", "packed", "ready_for_pickup")  # not yet out of the building
 AT_RISK_STATUSES = ("confirmed", "picking")  # not yet picked
 MOST_SKUS = 3  # a stock reason names this many products, then "and N more"
 
@@ -60,7 +59,7 @@ def risk_horizon(today: date) -> date:
 
 def late_orders():
     """SQL: the orders that are late today."""
-    return and_(Order.status.in_(LATE_STATUSES), Order.promised_date < business_today())
+    return Order.late_on(business_today())
 
 
 def at_risk_orders():
@@ -114,7 +113,7 @@ def order_lateness(order) -> Lateness | None:
 
 
 def _is_late(order, today: date) -> bool:
-    return bool(order.promised_date) and order.status in LATE_STATUSES and order.promised_date < today
+    return order.late_on(today)
 
 
 def _is_at_risk(order, today: date, horizon: date) -> bool:

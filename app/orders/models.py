@@ -12,16 +12,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
     func,
     select,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.extensions import db
 from app.orders.states import (
     CHANNELS,
     METHODS,
+    OPEN_STATUSES,
     REQUEST_STATUSES,
     STATUS_LABELS,
     STATUS_TONES,
@@ -116,11 +119,19 @@ class Order(db.Model):
         """The special requests the warehouse must carry out."""
         return [r for r in self.special_requests if r.status == "approved"]
 
+    @hybrid_method
+    def late_on(self, today: date) -> bool:
+        """The one rule for late: promised for a day before `today` and not yet out of the
+        building (the open statuses). On an order it is a bool; on the class, SQL."""
+        return bool(self.promised_date) and self.promised_date < today and self.status in OPEN_STATUSES
+
+    @late_on.expression
+    def late_on(cls, today: date):
+        return and_(cls.promised_date < today, cls.status.in_(OPEN_STATUSES))
+
     @property
     def is_late(self) -> bool:
-        """Past its promised date and not yet out of the building."""
-        return bool(self.promised_date and self.promised_date < business_today()
-                    and self.status in ("confirmed", "picking", "packed", "ready_for_pickup"))
+        return self.late_on(business_today())
 
     @property
     def total(self) -> Decimal:
