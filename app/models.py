@@ -20,11 +20,12 @@ from app.orders.models import (
     SpecialRequest,
     VerificationFlag,
 )
+from app.orders.notes import OrderNote
 from app.orders.waves import PickWave, WavePreference
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
-    "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderNumberCounter", "OutboxMessage",
+    "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderNote", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole", "WavePreference",
 ]

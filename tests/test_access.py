@@ -60,6 +60,7 @@ ROUTES = {
     "sales.draft_for_email": ("POST", "/sales/emails/{email}/draft", SALES, 302),
     "orders.confirmation_pdf": ("GET", f"/orders/{ORDER}/confirmation.pdf", ("sales", "inventory", "fulfillment", "manager"), 200),
     "orders.log_contact": ("POST", f"/orders/{ORDER}/communications", SALES, 422),
+    "orders.add_note": ("POST", f"/orders/{ORDER}/notes", ("sales", "inventory", "fulfillment", "manager"), 422),
     "orders.accept_split": ("POST", "/orders/{draft}/split", SALES, 302),
     "mail.index": ("GET", "/mail/", SALES, 200),
     "mail.message": ("GET", "/mail/{message}", SALES, 200),

@@ -17,6 +17,7 @@ one of the team roles (not the person who caused the event).
 | mail.failed                       | the relay gave up on an email                   | sales, manager |
 | order.escalated                   | someone (or an SLA rule) escalated an order     | manager and the team concerned (after["team"]) |
 | escalation.assigned / .commented / .resolved | the manager (or someone concerned) worked on an escalation | manager and the team concerned (after["team"]) |
+| order.note                        | someone added an internal note to an order      | only the teams it mentions (after["mentions"]) |
 """
 
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -43,12 +44,15 @@ OWNED_BY_A_TEAM = {"order.special_request_added"}  # told to the team named in t
 # Escalations: told to their ROUTES teams (the manager) and to the team concerned, after["team"].
 CONCERN_A_TEAM = {"order.escalated", "escalation.assigned", "escalation.commented", "escalation.resolved"}
 TEAMS = ("sales", "inventory", "fulfillment", "manager")
+MENTIONS_TEAMS = {"order.note"}  # told to the teams named in the event's after["mentions"] only
 
 
 def teams_for(kind: str, before: dict | None = None, after: dict | None = None) -> tuple[str, ...]:
     """The teams told about an event of `kind` (a cancelled draft concerns nobody)."""
     if kind == "order.cancel" and (before or {}).get("status") == "draft":
         return ()
+    if kind in MENTIONS_TEAMS:
+        return tuple(t for t in (after or {}).get("mentions") or () if t in TEAMS)
     team = (after or {}).get("team")
     if kind in OWNED_BY_A_TEAM:
         return (team,) if team in TEAMS else ()
@@ -65,4 +69,4 @@ def kinds_for(roles) -> set[str]:
     """Every kind that notifies at least one of `roles` (and acknowledgements, which clear alerts)."""
     kinds = {kind for kind, teams in ROUTES.items() if set(teams) & set(roles)}
     return (kinds | {ACKNOWLEDGED} | (OWNED_BY_A_TEAM if set(roles) & {"inventory", "fulfillment"} else set())
-            | (CONCERN_A_TEAM if set(roles) & set(TEAMS) else set()))
+            | (CONCERN_A_TEAM | MENTIONS_TEAMS if set(roles) & set(TEAMS) else set()))

@@ -26,7 +26,8 @@ def add_request(ref):
         flash("Special request not added: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
     return _run(order, requests.add_request, form.kind.data, form.text.data, current_user, form.due_date.data,
-                may="add_request", done=f"{order.ref}: special request added; the owning team decides whether it can be met.")
+                may="add_request", done=lambda: _said(order, order.special_requests[-1],
+                                                      "added, waiting for {team} to decide"))
 
 
 @bp.post("/<ref>/requests/<int:request_id>/decide")
@@ -38,35 +39,47 @@ def decide_request(ref, request_id):
         flash("Choose Approve or Reject.", "error")
         return redirect(url_for("orders.detail", ref=order.ref, _anchor="requests"))
     return _on_request(order, request_id, "decide_request", requests.decide_request, form.decision.data == "approve",
-                       form.note.data or "", current_user,
-                       done=f"{order.ref}: special request {'approved' if form.decision.data == 'approve' else 'rejected'}.")
+                       form.note.data or "", current_user, done="{status}; sales has been told")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/done")
 @role_required("inventory", "fulfillment", "manager")
 def complete_request(ref, request_id):
     return _on_request(get_order(ref), request_id, "complete_request", requests.complete_request, current_user,
-                       done="Special request marked done.")
+                       done="marked done")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/withdraw")
 @role_required("sales", "manager")
 def withdraw_request(ref, request_id):
     return _on_request(get_order(ref), request_id, "withdraw_request", requests.withdraw_request, current_user,
-                       done="Special request withdrawn.")
+                       done="removed; it stays in the order's history")
 
 
 @bp.post("/<ref>/requests/<int:request_id>/not-promised")
 @role_required("sales", "manager")
 def not_promised(ref, request_id):
     return _on_request(get_order(ref), request_id, "accept_not_promised", requests.accept_not_promised, current_user,
-                       done="Recorded: the customer accepts the order without this request.")
+                       done="accepted by the customer as not promised")
 
 
-def _on_request(order, request_id, action, change, *args, done):
-    """Run `change` on one special request of the order, if the user may do `action` to it."""
-    return _run(order, change, request_id, *args, may=action, done=done,
-                subject=lambda: requests.request_on(order, request_id))
+def _on_request(order, request_id, action, change, *args, done: str):
+    """Run `change` on one special request of the order, if the user may do `action` to it;
+    `done` says what happened to the request (see `_said`)."""
+    seen = {}
+
+    def subject():
+        seen["request"] = requests.request_on(order, request_id)
+        return seen["request"]
+    return _run(order, change, request_id, *args, may=action, subject=subject,
+                done=lambda: _said(order, seen["request"], done))
+
+
+def _said(order, request, what: str) -> str:
+    """"SO-2026-00473: delivery window request added, waiting for inventory to decide": `what`
+    may name the request's {team} and {status}."""
+    label = requests.kind_label(request.kind).lower()
+    return f"{order.ref}: {label} request {what.format(team=request.owner_team, status=request.status)}."
 
 
 # --- amendments ---------------------------------------------------------------------------
@@ -164,5 +177,6 @@ def ask_release(ref):
     if not form.validate():
         return render_detail(order, 422, release_form=form)
     amendments.ask_pick_release(order, current_user, form.change.data or "")
-    flash("Fulfillment has been asked to release the pick. You can amend once the order is back to Confirmed.", "success")
+    flash(f"{order.ref}: Fulfillment has been asked to release the pick (“{form.change.data}”). "
+          "You can amend once the order is back to Confirmed.", "success")
     return redirect(url_for("orders.detail", ref=order.ref))

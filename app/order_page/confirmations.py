@@ -67,10 +67,18 @@ def log_contact(ref):
     if not form.validate_on_submit():
         return render_detail(order, 422, comm_form=form)
     on_refusal(lambda exc: _refused_contact(ref, form, exc))
-    log_communication(order, current_user, direction=form.direction.data, medium=form.medium.data,
-                      summary=form.summary.data, contact=form.contact.data or "", confirms=form.confirms.data)
-    flash(f"{order.ref}: logged.", "success")
+    entry = log_communication(order, current_user, direction=form.direction.data, medium=form.medium.data,
+                              summary=form.summary.data, contact=form.contact.data or "", confirms=form.confirms.data)
+    flash(f"{order.ref}: {logged_what(entry)} logged"
+          f"{f' as the confirmation of revision {entry.confirms_revision}' if entry.confirms_revision else ''}.", "success")
     return redirect(url_for("orders.detail", ref=order.ref, _anchor="communications"))
+
+
+def logged_what(entry) -> str:
+    """"phone call to the customer", "email from Tom Ward"…"""
+    medium = {"phone": "phone call", "email": "email", "message": "message"}[entry.medium]
+    whom = entry.contact or "the customer"
+    return f"{medium} {'to' if entry.direction == 'out' else 'from'} {whom}"
 
 
 def _refused_contact(ref, form, exc):

@@ -25,6 +25,7 @@ from app.forms_util import (
     clean_text,
     stripped,
 )
+from app.orders.notes import NOTE_MAX
 from app.orders.requests import request_types
 from app.orders.states import METHOD_LABELS
 from app.web.inputs import parse_int
@@ -207,3 +208,10 @@ def request_form() -> SpecialRequestForm:
     form = SpecialRequestForm(prefix="sr")
     form.kind.choices = [("", "Choose…")] + [(t.kind, f"{t.label} ({t.team})") for t in request_types().values()]
     return form
+
+
+class NoteForm(FlaskForm):
+    """A note in the order's internal thread (app/orders/notes.py)."""
+
+    body = TextAreaField("Note", id="note-body", filters=[clean_text], validators=[
+        DataRequired("Write the note first."), at_most(NOTE_MAX)])

@@ -16,12 +16,14 @@ from app.order_page.forms import (
     transition_form,
 )
 from app.orders import lifecycle, services
+from app.orders.next_step import next_step
 from app.orders.permissions import can, require
 from app.orders.requests import REQUEST_STATUS_LABELS, REQUEST_STATUS_TONES, kind_label
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+bp.add_app_template_global(next_step)
 
 @bp.app_template_global()
 def order_form(name: str):
@@ -49,12 +51,12 @@ def stale_page(order) -> Conflict:
 
 
 def _run(order, action, *args, form: OrderActionForm | None = None, shown_as: str | None = None,
-         may: str | None = None, subject=None, done: str | None = None, **kwargs):
+         may: str | None = None, subject=None, done, **kwargs):
     """Run a change on the order from a form on its page (`form`, an OrderActionForm by default)
     if the user `may` (to the order, or to `subject()`); the request commits it. A page made
     from an older version, or a refusal, comes back as a message on the page; a field typed
     wrong, as the page again with the form (as `shown_as`); an action the user's roles do not
-    allow, as a 403."""
+    allow, as a 403. `done`: what happened, in words (or a function giving them once it has)."""
     form = form or OrderActionForm()
     back = form.next.data or url_for("orders.detail", ref=order.ref)
     on_refusal(back=back)
@@ -65,7 +67,7 @@ def _run(order, action, *args, form: OrderActionForm | None = None, shown_as: st
     if not form.validate():
         return render_detail(order, 422, **{shown_as or "action_form": form})
     action(order, *args, **kwargs)
-    flash(done() if callable(done) else done or f"{order.ref}: done.", "success")
+    flash(done() if callable(done) else done, "success")
     return redirect(back)
 
 
@@ -135,7 +137,20 @@ def transition(ref, name):
         return redirect(url_for("orders.amend", ref=order.ref))
     form.action = name  # the page shows the typed details again on this step's button
     return _run(order, services.transition, name, current_user, **form.detail_values(), form=form,
-                done=lambda: f"{order.ref} is now {order.status_label}.")
+                done=lambda: f"{order.ref} is now {order.status_label}{_details_said(form)}.{what_next(order)}")
+
+
+def _details_said(form) -> str:
+    """The details typed with a step (a reason, the carrier and tracking number), in brackets."""
+    said = [value for value in form.detail_values().values() if value]
+    return f" ({', '.join(said)})" if said else ""
+
+
+def what_next(order) -> str:
+    """The next step and its owner, as a sentence to end a message (" Next: pick — fulfillment."),
+    or nothing once the order is closed."""
+    step = next_step(order)
+    return "" if step.done else f" {step.text}."
 
 
 @bp.get("/<ref>/emails/<int:email_id>.eml")
@@ -154,7 +169,7 @@ def hold(ref):
     order = get_order(ref)
     form = HoldForm()
     return _run(order, lifecycle.set_hold, current_user, form.reason.data or "", form=form, shown_as="hold_form",
-                may="hold", done=f"{order.ref} is on hold.")
+                may="hold", done=lambda: f"{order.ref} is on hold ({order.hold_reason}); fulfillment has been told.")
 
 
 @bp.post("/<ref>/release-hold")
@@ -162,7 +177,7 @@ def hold(ref):
 def release_hold(ref):
     order = get_order(ref)
     return _run(order, lifecycle.release_hold, current_user, may="release_hold",
-                done=f"{order.ref} released from hold.")
+                done=lambda: f"{order.ref} released from hold.{what_next(order)}")
 
 
 def _order_for(ref, action):
@@ -219,5 +234,5 @@ def print_packing_slip(ref):
     return redirect(url_for("orders.packing_slip_pdf", ref=order.ref), 303)
 
 
-# Views on this blueprint kept in their own modules: requests and amendments; confirmations.
-from app.order_page import changes, confirmations  # noqa: E402,F401
+# Views on this blueprint kept in their own modules: requests and amendments; confirmations; notes.
+from app.order_page import changes, confirmations, notes  # noqa: E402,F401

@@ -140,6 +140,7 @@ RULES: dict[str, Rule] = {
     "hold": Rule("Holding an order", SALES, _holdable),
     "release_hold": Rule("Releasing a hold", SALES, _held),
     "log_contact": Rule("Logging a contact with the customer", SALES),
+    "add_note": Rule("Adding a note for the teams", ORDER_VIEWERS),
     # the warehouse
     "print_pick_list": Rule("Printing a pick list", WAREHOUSE, status_in(
         "confirmed", "picking",

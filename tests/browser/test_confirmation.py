@@ -50,6 +50,7 @@ def test_confirm_order_and_open_its_pdf(live_server, page, browser_login, screen
                         str(ARTIFACTS / "confirmation-pdf")], check=True)
         assert (ARTIFACTS / "confirmation-pdf.png").stat().st_size > 10_000
 
+    page.click("text=Log a call or message")  # the log form is folded until wanted
     page.select_option("#medium", "phone")
     page.fill("#contact", "Tom Ward")
     page.fill("#summary", "Called Tom, read back the lines and the date; all agreed.")

@@ -116,7 +116,7 @@ def test_order_page_shows_the_order_and_its_history(page, live_server, browser_l
     screenshot(page, "order-page", full_page=True)
 
     page.click("button:has-text('Start picking')")
-    expect(page.locator(".flash--success")).to_have_text(f"{number} is now Picking.")
+    expect(page.locator(".flash--success")).to_have_text(f"{number} is now Picking. Next: finish picking and pack — fulfillment.")
     expect(page.locator("h1 .status")).to_have_text("Picking")
     expect(page.locator(".history tbody tr").first).to_contain_text("Start picking: Confirmed → Picking")
 

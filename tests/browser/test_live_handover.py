@@ -125,6 +125,7 @@ def test_order_page_shows_a_change_made_elsewhere_and_keeps_what_was_typed(
     log_in_at(manager, base, "manager")
     manager.goto(f"{base}/orders/{number}")
     manager.wait_for_selector("#live-feed[data-state=live]")
+    manager.click(".more-menu summary")  # Hold is a secondary action, in the More menu
     manager.fill("#hold-reason", "Waiting for the customer's")
     manager.click("#notif-menu summary")  # an open menu stays open through a redraw too
 

@@ -381,7 +381,7 @@ def test_legal_transition_post_moves_the_order(client, login, order_in):
                            data={"csrf_token": token, "version": order.version,
                                  "carrier": "Royal Mail", "tracking_number": "RM1"})
     html = flashed(client, response)
-    assert f"{order.number} is now Dispatched." in html
+    assert f"{order.number} is now Dispatched (Royal Mail, RM1). With the carrier: waiting for delivery." in html
     assert snapshot_of(order)[0] == "dispatched"
     assert db.session.execute(select(Shipment.carrier)).scalar_one() == "Royal Mail"
 

@@ -154,6 +154,7 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST orders.ask_release": {"change": "One more box"},
     "POST orders.log_contact": {"direction": "out", "medium": "phone", "contact": "Pat",
                                 "summary": "Called", "confirms": "y"},
+    "POST orders.add_note": {"body": "Can @inventory hold two more?"},
     "GET orders.confirmation_pdf": {"revision": "1"},
     "POST orders.hold": {**BACK, "reason": "Check credit"},
     "POST orders.release_hold": BACK,
