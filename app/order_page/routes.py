@@ -219,5 +219,5 @@ def print_packing_slip(ref):
     return redirect(url_for("orders.packing_slip_pdf", ref=order.ref), 303)
 
 
-# Views on this blueprint kept in their own modules: requests and amendments; confirmations.
-from app.order_page import changes, confirmations  # noqa: E402,F401
+# Views on this blueprint kept in their own modules: requests and amendments; confirmations; attachments.
+from app.order_page import attachments, changes, confirmations  # noqa: E402,F401
