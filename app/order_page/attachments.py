@@ -11,7 +11,6 @@ from app.attachments.files import human_size
 from app.auth.access import ORDER_VIEWERS, role_required
 from app.order_page.attachment_form import AttachmentForm
 from app.order_page.routes import bp, get_order, render_detail
-from app.orders import services as orders
 from app.orders.permissions import require
 from app.web.transaction import on_refusal
 
@@ -56,14 +55,13 @@ def _refused(ref, form, message: str, status: int = 422):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
-    """A body over MAX_CONTENT_LENGTH is refused before it is read: on the attachment form, say
-    so by the file field (the order page again); anywhere else, the usual 413 page."""
-    order = orders.find_order(request.view_args.get("ref", "")) if request.view_args else None
-    if request.endpoint != "orders.add_attachment" or order is None or not (current_user.is_authenticated and current_user.has_role(*ORDER_VIEWERS)):
-        return render_template("errors/error.html", code=413, title="Too large",
-                               message="What was sent is larger than Order Desk accepts. Shorten it and try again."), 413
-    message = f"The file is larger than {human_size(_limit())}, the most that can be attached; nothing was attached."
-    return _refused(order.ref, AttachmentForm(formdata=None), message, 413)
+    """A body over MAX_CONTENT_LENGTH is refused before it is read (the form cannot be shown
+    again from it): the 413 page, saying what the limit is when it was an attachment."""
+    message = "What was sent is larger than Order Desk accepts. Shorten it and try again."
+    if request.endpoint == "orders.add_attachment":
+        message = (f"The file is larger than {human_size(_limit())}, the most that can be attached; nothing was "
+                   "attached. Go back and choose a smaller file (a scan saved as PDF at a lower resolution).")
+    return render_template("errors/error.html", code=413, title="Too large", message=message, go_back=True), 413
 
 
 @bp.get("/<ref>/attachments/<int:attachment_id>/<filename>")
