@@ -11,16 +11,15 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.attachments import services as attachments
+from app.attachments.files import safe_filename
 from app.attachments.models import OrderAttachment
 from app.documents.models import Document
 from app.events.models import Event
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed
-from app.retention.purge import purge
 from app.retention.placeholders import REMOVED, REMOVED_PDF
-from app.retention.purge import months_before
+from app.retention.purge import months_before, purge
 from app.timeutil import utcnow
-from app.attachments.files import safe_filename
 from tests.conftest import csrf_from, log_in, log_out
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
