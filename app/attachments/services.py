@@ -1,5 +1,7 @@
 """Attaching files to an order and removing them from view. Flushes; the caller commits."""
 
+import hashlib
+
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -10,7 +12,6 @@ from app.documents.store import store_document
 from app.errors import NotFound, Refusal
 from app.events.services import record_event
 from app.extensions import db
-from app.retention.placeholders import REMOVED_PDF
 from app.timeutil import utcnow
 
 KIND = "attachment"  # the Document kind that holds an attachment's bytes
@@ -91,6 +92,6 @@ def stored_file(attachment: OrderAttachment) -> tuple[bytes, str, str]:
     """(bytes, content type, file name) to send: as uploaded, or — once retention has replaced
     the bytes — the notice PDF that stands in their place."""
     content = attachment.document.content
-    if content == REMOVED_PDF:
+    if hashlib.sha256(content).hexdigest() != attachment.sha256:  # replaced by the retention notice
         return content, "application/pdf", f"{attachment.filename.rsplit('.', 1)[0]}-removed.pdf"
     return content, attachment.content_type, attachment.filename

@@ -246,6 +246,7 @@
       sizeText(max) + " can be attached. Choose a smaller file." : "";
     input.setCustomValidity(message);
     input.setAttribute("aria-invalid", message ? "true" : "false");
+    if (input.closest(".field")) input.closest(".field").classList.toggle("field--error", !!message);
     var error = document.getElementById(input.id + "-error");
     if (error) error.textContent = message;
   });
@@ -258,6 +259,11 @@
     var bar = form.querySelector("progress");
     if (button) { button.disabled = true; button.textContent = "Uploading…"; }
     if (bar) bar.hidden = false;
+  });
+  window.addEventListener("pageshow", function (event) {  // back to a page left while uploading
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-upload] button[type=submit]").forEach(function (b) { b.disabled = false; b.textContent = "Attach"; });
+    document.querySelectorAll("[data-upload] progress").forEach(function (bar) { bar.hidden = true; });
   });
 
   // ---- Live updates ---------------------------------------------------------------
