@@ -32,6 +32,7 @@ class Config:
     # Behind a reverse proxy, how many X-Forwarded-For hops to trust for the client address.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))  # uploads
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))  # one file on an order
     MAX_FORM_MEMORY_SIZE = 200_000  # one form field's text, in bytes (Werkzeug answers 413 above)
     READS_NEVER_WRITE_STRICT = False
     # How long a writer waits for its turn (SQLite busy timeout, PostgreSQL lock_timeout)

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and the shell see the whole schema."""
 
+from app.attachments.models import OrderAttachment
 from app.auth.models import LoginAttempt, LoginSession, User, UserRole
 from app.catalog.models import CustomerPrice, PriceBreak, Product, StockMovement
 from app.customers.models import Address, Customer
@@ -25,7 +26,7 @@ from app.orders.waves import PickWave, WavePreference
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
-    "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderNote", "OrderNumberCounter", "OutboxMessage",
+    "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderAttachment", "OrderNote", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole", "WavePreference",
 ]

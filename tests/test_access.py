@@ -6,6 +6,7 @@ Each route of the app must have an entry in ROUTES; a new route without one fail
 
 import pytest
 
+from app.attachments.services import attach_file
 from app.auth.models import ROLES
 from app.escalations import services as escalations
 from app.extensions import db
@@ -119,6 +120,10 @@ ROUTES = {
     "audit.index": ("GET", "/audit/?kind=order.", ("manager", "admin"), 200),
     "audit.event": ("GET", "/audit/events/1", ("manager", "admin"), 200),
     "audit.export": ("GET", "/audit/export.csv", ("manager", "admin"), 200),
+    # attachments (issue 15): {attachment} was attached by sales; an empty upload form comes back (422)
+    "orders.add_attachment": ("POST", f"/orders/{ORDER}/attachments", LIVE, 422),
+    "orders.attachment_file": ("GET", f"/orders/{ORDER}/attachments/{{attachment}}/po.pdf", LIVE, 200),
+    "orders.remove_attachment": ("POST", f"/orders/{ORDER}/attachments/{{attachment}}/remove", SALES, 302),
 }
 
 
@@ -147,8 +152,9 @@ def target(make_order, users, make_user):
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
     escalation = escalations.escalate(order, "Customer chasing", users["sales"])
+    attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
     db.session.commit()
-    return {"escalation": escalation.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
+    return {"escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
             "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}

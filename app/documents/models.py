@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.timeutil import utcnow
 
-DOCUMENT_KINDS = ("confirmation", "pick_list", "packing_slip")
+DOCUMENT_KINDS = ("confirmation", "pick_list", "packing_slip", "wave_pick_list", "attachment")
 
 
 class Document(db.Model):

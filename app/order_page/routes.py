@@ -234,5 +234,5 @@ def print_packing_slip(ref):
     return redirect(url_for("orders.packing_slip_pdf", ref=order.ref), 303)
 
 
-# Views on this blueprint kept in their own modules: requests and amendments; confirmations; notes.
-from app.order_page import changes, confirmations, notes  # noqa: E402,F401
+# Views on this blueprint kept in their own modules: requests and amendments; confirmations; notes; attachments.
+from app.order_page import attachments, changes, confirmations, notes  # noqa: E402,F401

@@ -124,6 +124,18 @@ def _concerned_with(escalation) -> tuple[str, ...]:
     return tuple(sorted(roles & set(ORDER_VIEWERS)))
 
 
+def _personal_data_kept(order, _user):
+    if order.personal_data_removed_at is not None:
+        raise Refusal(f"{order.ref}'s personal data was removed after the retention period; nothing more can be attached.")
+
+
+def _uploader_or_manager(attachment, user):
+    if attachment.uploaded_by_id != user.id and not user.has_role("manager"):
+        raise NotAllowed("Only the person who attached a file, or a manager, can remove it.")
+    if attachment.removed_at is not None:
+        raise Refusal(f"{attachment.filename} was already removed.")
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -141,6 +153,10 @@ RULES: dict[str, Rule] = {
     "release_hold": Rule("Releasing a hold", SALES, _held),
     "log_contact": Rule("Logging a contact with the customer", SALES),
     "add_note": Rule("Adding a note for the teams", ORDER_VIEWERS),
+    # attachments (app/attachments/; the subject is the order, but for removing: the OrderAttachment)
+    "attach": Rule("Attaching a file to an order", ORDER_VIEWERS, _personal_data_kept),
+    "view_attachment": Rule("Opening an order's attachment", ORDER_VIEWERS),
+    "remove_attachment": Rule("Removing an attachment", ORDER_VIEWERS, _uploader_or_manager),
     # the warehouse
     "print_pick_list": Rule("Printing a pick list", WAREHOUSE, status_in(
         "confirmed", "picking",

@@ -13,8 +13,9 @@ delivered, collected or cancelled more than RETENTION_MONTHS ago:
     which quote the sender's address);
   - sent and failed emails' recipient, body and last error (the subject names the order);
   - the bytes of the order's documents (confirmations, pick lists, packing slips all print
-    the address): the row, its file name and the SHA-256 of what was issued stay, so the
-    document's existence and a copy's authenticity can still be shown;
+    the address) and of the files attached to it (a customer's PO, drawings): the row, its file
+    name and the SHA-256 of what was issued stay, so the document's existence and a copy's
+    authenticity can still be shown; an attachment's note;
   - in revisions, the address and instructions of the snapshot and diff, who asked and how
     it was verified;
   - the bytes of a wave's pick list once no order on it still keeps its personal data.
@@ -32,6 +33,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, case, delete, func, literal, not_, or_, select, true, update
 
+from app.attachments.models import OrderAttachment
 from app.customers.models import Address, Customer
 from app.documents.models import Document
 from app.events.services import record_event
@@ -81,7 +83,8 @@ SCRUBS = (
           {"to_address": REMOVED, "body_text": REMOVED, "body_html": removed(OutboxMessage.body_html),
            "last_error": removed(OutboxMessage.last_error)},
           OutboxMessage.status.in_(("sent", "failed"))),  # never one the relay may still send
-    Scrub("documents", Document, {"content": REMOVED_PDF}),
+    Scrub("documents", Document, {"content": REMOVED_PDF}),  # attachments' bytes too (kind "attachment")
+    Scrub("attachment notes", OrderAttachment, {"note": removed(OrderAttachment.note)}, OrderAttachment.note != ""),
 )
 KINDS = ("orders", *(s.kind for s in SCRUBS), "revisions", "wave pick lists", "customers", "customer addresses")
 

@@ -232,6 +232,40 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 
+  // Attachments: a file over the limit is refused as soon as it is chosen (nothing is sent);
+  // while one uploads, the button says so and a progress bar runs until the page answers.
+  function sizeText(bytes) {
+    return bytes < 1048576 ? Math.floor(bytes / 1024) + " KB" : (bytes / 1048576).toFixed(1).replace(/\.0$/, "") + " MB";
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var file = input.files && input.files[0];
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var message = file && file.size > max ? file.name + " is " + sizeText(file.size) + "; files up to " +
+      sizeText(max) + " can be attached. Choose a smaller file." : "";
+    input.setCustomValidity(message);
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    if (input.closest(".field")) input.closest(".field").classList.toggle("field--error", !!message);
+    var error = document.getElementById(input.id + "-error");
+    if (error) error.textContent = message;
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.matches("[data-upload]")) return;
+    var input = form.querySelector("input[type=file]");
+    if (input && !input.checkValidity()) { event.preventDefault(); input.focus(); return; }
+    var button = form.querySelector("button[type=submit]");
+    var bar = form.querySelector("progress");
+    if (button) { button.disabled = true; button.textContent = "Uploading…"; }
+    if (bar) bar.hidden = false;
+  });
+  window.addEventListener("pageshow", function (event) {  // back to a page left while uploading
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-upload] button[type=submit]").forEach(function (b) { b.disabled = false; b.textContent = "Attach"; });
+    document.querySelectorAll("[data-upload] progress").forEach(function (bar) { bar.hidden = true; });
+  });
+
   // ---- Live updates ---------------------------------------------------------------
   // The page polls /live/feed with the lowest cursor of its live regions (the id of the
   // last event each one has seen). When the feed has moved, the regions whose topic the
@@ -300,7 +334,7 @@
       }
       if (!target || !target.hasAttribute("data-live-topic") || event.detail.requestConfig.elt !== target) return;
       var state = { values: {}, open: [], focus: null, row: null };
-      target.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (input) {
+      target.querySelectorAll("input:not([type=hidden]):not([type=file]), textarea").forEach(function (input) {
         if (input.value !== input.defaultValue) state.values[key(input)] = input.value;
       });
       target.querySelectorAll("details").forEach(function (d, i) { if (d.open) state.open.push(i); });
@@ -315,7 +349,7 @@
         var el = document.getElementById(id), state = kept[id];
         if (!el) return;
         delete kept[id];
-        el.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (input) {
+        el.querySelectorAll("input:not([type=hidden]):not([type=file]), textarea").forEach(function (input) {
           if (state.values[key(input)] !== undefined) input.value = state.values[key(input)];
           if (state.focus === key(input)) input.focus();
         });

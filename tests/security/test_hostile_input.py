@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.attachments.services import attach_file
 from app.auth.models import ROLES, User
 from app.config import TestConfig
 from app.escalations import services as escalations
@@ -196,6 +197,7 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST escalations.comment": {"text": "Looking into it"},
     "POST escalations.hold": {"reason": "Check credit"},
     "POST escalations.resolve": {"note": "Sorted with the customer"},
+    "POST orders.add_attachment": {"attachment-file": "%PDF-1.4 not a file part", "attachment-note": "The PO"},
 }
 
 
@@ -244,7 +246,7 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
     known = {"user_id": t["user"], "wave_id": t["wave"], "message_id": t["message"], "email_id": t["email"],
              "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
-             "escalation_id": t["escalation"]}
+             "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf"}
     return str(known.get(name, "1"))
 
 
@@ -293,6 +295,7 @@ def target(make_order, make_product, make_user, users):
         picking.finish_pick(packed, users["fulfillment"])
         request = special_requests.add_request(order, "gift_wrap", "Wrap it", users["sales"])
         escalation = escalations.escalate(order, "Customer chasing", users["sales"])
+        attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
     db.session.commit()
@@ -306,7 +309,8 @@ def target(make_order, make_product, make_user, users):
             "message": message.id, "sku": order.lines[0].sku, "wave": wave.id, "picking": picked.number,
             "pick_line": picked.lines[0].id, "pick_sku": picked.lines[0].sku, "packed": packed.number,
             "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
-            "notification": boss_note or 1, "ids": ids, "escalation": escalation.id}
+            "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
+            "attachment": attachment.id}
 
 
 # --- visitors ------------------------------------------------------------------------------------
