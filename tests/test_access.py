@@ -118,6 +118,11 @@ ROUTES = {
     "audit.index": ("GET", "/audit/?kind=order.", ("manager", "admin"), 200),
     "audit.event": ("GET", "/audit/events/1", ("manager", "admin"), 200),
     "audit.export": ("GET", "/audit/export.csv", ("manager", "admin"), 200),
+    # one search (issue 15): every team that sees orders; a saved search that is not yours is not found
+    "search.index": ("GET", "/search?sku=SKU&start=2026-01-01", LIVE, 200),
+    "search.export": ("GET", "/search.csv?status=confirmed", LIVE, 200),
+    "search.save_filter": ("POST", "/search/saved", LIVE, 422),
+    "search.delete_filter": ("POST", "/search/saved/999999/delete", LIVE, 404),
 }
 
 
