@@ -40,7 +40,8 @@ def _page(form, search, save=None, status=200):
     query = query_of(search) if search else ""
     save = save or SaveFilterForm(formdata=None, query=query)
     pagination = paginate(search_statement(search), page_arg()) if search else None
-    return render("search/index.html", oob=("search_errors",), form=form, search=search, query=query,
+    return render("search/index.html", oob=("search_errors",), push_url=_search_url(query, page_arg()) if search else None,
+                  form=form, search=search, query=query,
                   pagination=pagination, save=save, saved=saved_filters.filters_of(current_user), TEAM_LABELS=TEAM_LABELS,
                   status=status if search else 422)
 
@@ -87,5 +88,7 @@ def delete_filter(filter_id: int):
     return redirect(url_for("search.index"))
 
 
-def _search_url(query: str) -> str:
+def _search_url(query: str, page: int = 1) -> str:
+    """The search page's address for `query` (only the filters in use, so it reads well)."""
+    query = "&".join(filter(None, (query, f"page={page}" if page > 1 else "")))
     return url_for("search.index") + (f"?{query}" if query else "")
