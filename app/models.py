@@ -22,11 +22,12 @@ from app.orders.models import (
     VerificationFlag,
 )
 from app.orders.notes import OrderNote
+from app.orders.saved_filters import SavedFilter
 from app.orders.waves import PickWave, WavePreference
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
     "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderAttachment", "OrderNote", "OrderNumberCounter", "OutboxMessage",
-    "PickWave", "Product", "Revision", "Shipment", "ShipmentLine", "SpecialRequest",
+    "PickWave", "Product", "Revision", "SavedFilter", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole", "WavePreference",
 ]

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -38,3 +38,8 @@ def local(dt: datetime | None) -> datetime | None:
 
 def business_today() -> date:
     return local(utcnow()).date()
+
+
+def utc_start_of(day: date) -> datetime:
+    """The UTC moment a business day starts (stored times are naive UTC)."""
+    return datetime.combine(day, time.min, tzinfo=business_tz()).astimezone(UTC).replace(tzinfo=None)

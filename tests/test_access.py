@@ -124,6 +124,11 @@ ROUTES = {
     "orders.add_attachment": ("POST", f"/orders/{ORDER}/attachments", LIVE, 422),
     "orders.attachment_file": ("GET", f"/orders/{ORDER}/attachments/{{attachment}}/po.pdf", LIVE, 200),
     "orders.remove_attachment": ("POST", f"/orders/{ORDER}/attachments/{{attachment}}/remove", SALES, 302),
+    # one search (issue 15): every team that sees orders; a saved search that is not yours is not found
+    "search.index": ("GET", "/search?sku=SKU&start=2026-01-01", LIVE, 200),
+    "search.export": ("GET", "/search.csv?status=confirmed", LIVE, 200),
+    "search.save_filter": ("POST", "/search/saved", LIVE, 422),
+    "search.delete_filter": ("POST", "/search/saved/999999/delete", LIVE, 404),
 }
 
 

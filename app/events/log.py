@@ -8,7 +8,7 @@ created_at have their own.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload
@@ -19,7 +19,7 @@ from app.events.models import Event
 from app.extensions import db
 from app.orders.models import Order
 from app.orders.refs import parse_ref
-from app.timeutil import business_tz
+from app.timeutil import utc_start_of
 
 CUSTOMER_MATCHES = 200  # a customer name matching more than this many customers: the first ones
 
@@ -45,11 +45,6 @@ class LogFilter:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _utc_start_of(day: date) -> datetime:
-    """The UTC moment a business day starts (stored times are naive UTC)."""
-    return datetime.combine(day, time.min, tzinfo=business_tz()).astimezone(UTC).replace(tzinfo=None)
 
 
 def _customer_ids(text: str):
@@ -83,9 +78,9 @@ def conditions(f: LogFilter) -> list:
     if f.kind:
         where.append(Event.kind.like(_escape_like(f.kind.strip()) + "%", escape="\\"))
     if f.start:
-        where.append(Event.created_at >= _utc_start_of(f.start))
+        where.append(Event.created_at >= utc_start_of(f.start))
     if f.end:
-        where.append(Event.created_at < _utc_start_of(f.end + timedelta(days=1)))
+        where.append(Event.created_at < utc_start_of(f.end + timedelta(days=1)))
     return where
 
 

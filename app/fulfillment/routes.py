@@ -1,10 +1,9 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload, undefer
+from sqlalchemy.orm import selectinload
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
-from app.customers.models import Customer
 from app.documents import printing
 from app.errors import Refusal
 from app.extensions import db
@@ -21,11 +20,12 @@ from app.orders import picking, waves
 from app.orders.models import Order
 from app.orders.permissions import can
 from app.orders.pick_list import walk_key
-from app.orders.queries import Queue, search_filter
+from app.orders.queries import Queue, queue_statement
 from app.orders.requests import pending_for
 from app.orders.services import find_order, transition
 from app.orders.waves import PickWave
 from app.pagination import paginate
+from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import queue_args
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
@@ -50,20 +50,15 @@ QUEUES = {
 
 
 def _queue_page(queue, q, page):
-    stmt = (
-        select(Order).join(Customer, Order.customer_id == Customer.id)
-        .options(contains_eager(Order.customer), undefer(Order.list_total), undefer(Order.list_line_count),
-                 selectinload(Order.special_requests), selectinload(Order.shipments))
-        .where(*queue.where).order_by(*queue.order_by, Order.id.desc())
-    )
-    if q:
-        stmt = stmt.where(search_filter(q))
+    stmt = queue_statement(queue, q).options(selectinload(Order.special_requests), selectinload(Order.shipments))
     return paginate(stmt, page)
 
 
 @bp.route("/")
 def index():
     queue, q, page = queue_args(QUEUES)
+    if wants_csv():
+        return orders_csv(queue_statement(queue, q), f"fulfillment-{queue.key}.csv")
     recent = db.session.execute(select(PickWave).order_by(PickWave.id.desc()).limit(5)).scalars().all()
     return render("fulfillment/index.html", queues=QUEUES, queue=queue, q=q, pagination=_queue_page(queue, q, page),
                   waves=recent, requests=pending_for("fulfillment"), wave_size=waves.wave_size_for(current_user), max_wave_size=waves.MAX_WAVE_SIZE)

@@ -19,11 +19,13 @@ from app.orders.queries import (
     has_backorder,
     order_page,
     products_waiting_for_stock,
+    queue_statement,
     reservations_of,
 )
 from app.orders.requests import pending_for
 from app.orders.states import OPEN_STATUSES
 from app.pagination import paginate
+from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import page_arg, queue_args, search_arg
 from app.web.rendering import render
 from app.web.transaction import on_refusal
@@ -46,6 +48,8 @@ QUEUES = {
 @bp.route("/")
 def index():
     queue, q, page = queue_args(QUEUES)
+    if wants_csv():
+        return orders_csv(queue_statement(queue, q), f"inventory-{queue.key}.csv")
     return render("inventory/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
                   low_stock=low_stock(), movements=recent_movements(), requests=pending_for("inventory"),
                   backordered=products_waiting_for_stock())

@@ -12,8 +12,9 @@ from app.orders.lateness import (
     order_lateness,
 )
 from app.orders.models import Order
-from app.orders.queries import Queue, order_page, status_counts
+from app.orders.queries import Queue, order_page, queue_statement, status_counts
 from app.orders.states import CLOSED_STATUSES
+from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import queue_args
 from app.web.rendering import render
 
@@ -43,6 +44,8 @@ WHY_LATE = ("late", "at_risk")  # the queues that show each order's reasons
 @bp.route("/")
 def index():
     queue, q, page = queue_args(QUEUES)
+    if wants_csv():
+        return orders_csv(queue_statement(queue, q), f"manager-{queue.key}.csv")
     pagination = order_page(queue, q, page)
     late_count, at_risk_count = late_and_at_risk_counts()
     return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=pagination,

@@ -63,7 +63,7 @@ class Order(db.Model):
     instructions: Mapped[str] = mapped_column(Text, default="")
     customer_reference: Mapped[str] = mapped_column(String(60), default="", index=True)
     requested_date: Mapped[date | None] = mapped_column()
-    promised_date: Mapped[date | None] = mapped_column()
+    promised_date: Mapped[date | None] = mapped_column(index=True)
     ready_by: Mapped[datetime | None] = mapped_column()  # pickup: when the goods are ready (UTC)
     accepts_split: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)

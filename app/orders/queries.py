@@ -41,8 +41,9 @@ def search_filter(q: str):
     return or_(*clauses)
 
 
-def order_page(queue: Queue, q: str = "", page: int = 1):
-    """One page of a queue's orders, with customer and totals loaded in the same query."""
+def queue_statement(queue: Queue, q: str = ""):
+    """A queue's orders (searched for `q`), with customer and totals loaded in the same query:
+    what its page shows and its CSV export lists."""
     stmt = (
         select(Order)
         .join(Customer, Order.customer_id == Customer.id)
@@ -50,9 +51,12 @@ def order_page(queue: Queue, q: str = "", page: int = 1):
         .where(*(clause() if callable(clause) else clause for clause in queue.where))
         .order_by(*queue.order_by, Order.id.desc())
     )
-    if q.strip():
-        stmt = stmt.where(search_filter(q))
-    return paginate(stmt, page)
+    return stmt.where(search_filter(q)) if q.strip() else stmt
+
+
+def order_page(queue: Queue, q: str = "", page: int = 1):
+    """One page of a queue's orders."""
+    return paginate(queue_statement(queue, q), page)
 
 
 def has_backorder():

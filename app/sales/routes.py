@@ -3,8 +3,9 @@ from flask import Blueprint
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.orders.communications import confirmation_not_sent
 from app.orders.models import Order
-from app.orders.queries import Queue, has_backorder, order_page
+from app.orders.queries import Queue, has_backorder, order_page, queue_statement
 from app.orders.states import CLOSED_STATUSES
+from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import queue_args
 from app.web.rendering import render
 
@@ -30,6 +31,8 @@ QUEUES = {
 @bp.route("/")
 def index():
     queue, q, page = queue_args(QUEUES)
+    if wants_csv():
+        return orders_csv(queue_statement(queue, q), f"sales-{queue.key}.csv")
     return render("sales/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page))
 
 

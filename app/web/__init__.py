@@ -29,9 +29,10 @@ def register_web(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp
     from app.order_page.routes import bp as orders_bp
     from app.sales.routes import bp as sales_bp
+    from app.search.routes import bp as search_bp
 
     inputs.install(app)
-    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp, audit_bp):
+    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp, audit_bp, search_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("manager", review_bp),

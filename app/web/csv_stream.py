@@ -3,7 +3,9 @@
 import csv
 import io
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
+
+from app.orders import search as order_search
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,3 +35,13 @@ def csv_response(header, rows, filename: str) -> Response:
 def _with_header(header, rows):
     yield header
     yield from rows
+
+
+def wants_csv() -> bool:
+    """Did the list's address ask for its CSV (`?format=csv`) rather than its page?"""
+    return request.args.get("format") == "csv"
+
+
+def orders_csv(stmt, filename: str) -> Response:
+    """Every order `stmt` finds (a list's statement, not one page of it) as a CSV download."""
+    return csv_response(order_search.CSV_HEADER, order_search.csv_rows(stmt), filename)

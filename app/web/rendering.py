@@ -19,11 +19,12 @@ from jinja2_fragments.flask import render_block
 
 
 def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int = 200,
-           retarget: str | None = None, reswap: str | None = None, **context):
+           retarget: str | None = None, reswap: str | None = None, push_url: str | None = None, **context):
     """`template` as a page; for htmx, the block HX-Target names, else `block`; plus `oob` blocks.
     `block` also answers a request that is not htmx (a region's own address);
     `block=""` answers with the `oob` blocks only (a form that swaps nothing itself);
-    `retarget`/`reswap` send the answer somewhere other than where htmx aimed it."""
+    `retarget`/`reswap` send the answer somewhere other than where htmx aimed it; `push_url`
+    is the address htmx puts in the browser's history (a tidier one than the request's)."""
     main = _asked_block(template) or block
     if main is None:
         body = render_template(template, **context)
@@ -31,7 +32,8 @@ def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int 
         parts = [render_block(*_owner(template, main), **context)] if main else []
         parts += [render_block(*_owner(template, name), **{**context, "oob": True}) for name in oob if name != main]
         body = "".join(parts)
-    response = make_response(body, **{k: v for k, v in (("retarget", retarget), ("reswap", reswap)) if v})
+    headers = (("retarget", retarget), ("reswap", reswap), ("push_url", push_url if request.htmx else None))
+    response = make_response(body, **{k: v for k, v in headers if v})
     response.status_code = status
     response.vary.update(("HX-Request", "HX-Target"))
     return response

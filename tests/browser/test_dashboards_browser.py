@@ -68,14 +68,15 @@ def test_fulfillment_queue_in_the_browser(page, live_server, browser_login, shop
     assert refs == [shop["confirmed"], shop["short"]]
 
 
-def test_search_box_and_slash_shortcut_use_htmx(page, live_server, browser_login, screenshot, shop):
+def test_list_search_box_uses_htmx(page, live_server, browser_login, screenshot, shop):
     browser_login(page, "sales")
     page.goto(f"{live_server}/sales/?view=all")
     expect(page.locator("#queue a.ref")).to_have_count(len(shop))
     page.evaluate("window.stillTheSamePage = true")
     page.locator("h1").click()  # focus outside any field, as a person would be
-    page.keyboard.press("/")
-    expect(page.locator("#search-q")).to_be_focused()
+    page.keyboard.press("/")  # `/` is the search of every order (the top bar's box)
+    expect(page.locator("#global-q")).to_be_focused()
+    page.locator("#search-q").click()  # this list's own search
     page.keyboard.type("birchwood")
     expect(page.locator("#queue a.ref")).to_have_count(3)
     expect(page.locator("#queue")).not_to_contain_text("Acme")

@@ -97,6 +97,10 @@ VERSION = _Version()
 # form's `next`). A list holds several baselines (the two branches of one form).
 
 LIST_ARGS = {"view": "all", "q": "SKU", "page": "1"}
+QUEUE_ARGS = [LIST_ARGS, {**LIST_ARGS, "format": "csv"}]  # a dashboard queue, and its CSV
+SEARCH_ARGS = {"q": "SO", "sku": "SKU", "dates": "promised", "start": "2026-01-01", "end": "2030-12-31",
+               "status": "confirmed", "channel": "phone", "team": "fulfillment", "late": "y", "sort": "promised",
+               "page": "1"}
 CUSTOMER_FORM = {"name": "Hostile Ltd", "contact_name": "Pat", "email": "pat@example.com",
                  "phone": "0113 496 0000", "address": "1 Road\nLeeds LS1 1AA", "notes": "Note"}
 BACK = {"version": VERSION, "next": "/orders/{order}"}
@@ -108,10 +112,14 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST admin.set_active": {"active": "1"},
     "GET auth.login": {"next": "/sales/"},
     "POST auth.login": {"username": VICTIM, "password": PASSWORD, "remember": "y", "?next": "/sales/"},
-    "GET sales.index": LIST_ARGS,
-    "GET inventory.index": LIST_ARGS,
-    "GET fulfillment.index": LIST_ARGS,
-    "GET manager.index": LIST_ARGS,
+    "GET sales.index": QUEUE_ARGS,
+    "GET inventory.index": QUEUE_ARGS,
+    "GET fulfillment.index": QUEUE_ARGS,
+    "GET manager.index": QUEUE_ARGS,
+    "GET search.index": SEARCH_ARGS,
+    "GET search.export": SEARCH_ARGS,
+    "POST search.save_filter": {"name": "Mine", "query": "sku=SKU&status=confirmed&start=2026-01-01"},
+    "POST search.delete_filter": {},
     "GET review.page": {"from": "2026-01-01", "to": "2026-01-31"},
     "GET review.csv_export": {"from": "2026-01-01", "to": "2026-01-31"},
     "GET review.pdf": {"from": "2026-01-01", "to": "2026-01-31"},

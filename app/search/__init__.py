@@ -1,0 +1,1 @@
+"""One search over every order, for every team: filters, saved searches, CSV export."""
