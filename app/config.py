@@ -41,6 +41,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session (a shift, not an hour)
     BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
+    # how dates and numbers read and are typed (a CLDR locale for Babel: en_GB, en_US, de_DE…)
+    BUSINESS_LOCALE = os.environ.get("BUSINESS_LOCALE", "en_GB")
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
     # events are sealed into the audit chain once they are this old (app/events/chain.py)
     AUDIT_SEAL_SETTLE_SECONDS = float(os.environ.get("AUDIT_SEAL_SETTLE_SECONDS", "5"))

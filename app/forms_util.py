@@ -1,12 +1,14 @@
 """Small helpers shared by the forms: filters, length limits in plain words, and the few
-field types WTForms lacks (a whole number with our own message, the page's version, the
-local address to go back to, and every value sent under one name)."""
+field types WTForms lacks (a whole number with our own message, a date in the business's
+format, the page's version, the local address to go back to, and every value sent under one name)."""
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField
 from wtforms.validators import Length, StopValidation
+from wtforms.widgets import TextInput
 
 from app.database import DB_INT_MAX
+from app.formatting import date_placeholder, entry_date, parse_day
 from app.web.inputs import parse_int
 from app.web.navigation import safe_next
 
@@ -56,6 +58,38 @@ class WholeNumberField(IntegerField):
         if self.not_a_number:
             raise StopValidation(next((v.message for v in self.validators if getattr(v, "message", None)),
                                       "Enter a whole number."))
+
+
+class BusinessDateField(Field):
+    """A date typed in the business's format (dd/mm/yyyy or d/m/yy in en_GB, BUSINESS_LOCALE) or
+    as ISO yyyy-mm-dd, in a plain text box: a browser's date input shows the browser's own format
+    (mm/dd/yyyy in Chromium). Text that is no date keeps its place in the box, with a message
+    next to it saying how to write one."""
+
+    widget = TextInput()
+    TYPED_MAX = 40
+
+    def __init__(self, label=None, validators=None, render_kw=None, **kw):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", "size": 12, **(render_kw or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kw)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", date_placeholder())
+        return super().__call__(**kwargs)
+
+    def _value(self):
+        if self.data is None and self.raw_data:  # refused: what was typed, as typed
+            return self.raw_data[0][:self.TYPED_MAX]
+        return entry_date(self.data)
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        self.data = None
+        if text:
+            try:
+                self.data = parse_day(text[:self.TYPED_MAX])
+            except ValueError as exc:
+                raise ValueError(f"“{text[:20]}” is not a date: {exc}.") from None
 
 
 class VersionField(HiddenField):

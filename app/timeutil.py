@@ -3,8 +3,10 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import current_app
 
 _frozen: ContextVar[datetime | None] = ContextVar("frozen_clock", default=None)
@@ -27,6 +29,16 @@ def frozen_clock(at: datetime):
 
 def business_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def business_locale() -> Locale:
+    """How dates and numbers read and are typed (BUSINESS_LOCALE, e.g. en_GB)."""
+    return _locale(current_app.config["BUSINESS_LOCALE"])
 
 
 def local(dt: datetime | None) -> datetime | None:

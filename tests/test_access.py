@@ -23,6 +23,9 @@ LIVE = ("sales", "inventory", "fulfillment", "manager")  # pages that follow the
 ROUTES = {
     "static": ("GET", "/static/css/app.css", PUBLIC, 200),
     "main.index": ("GET", "/", PUBLIC, 302),
+    "main.favicon": ("GET", "/favicon.ico", PUBLIC, 200),
+    "help.index": ("GET", "/help/", ROLES, 302),
+    "help.guide": ("GET", "/help/fulfillment", ROLES, 200),
     "auth.login": ("GET", "/login", PUBLIC, (200, 302)),
     "auth.logout": ("POST", "/logout", ROLES, 302),
     "sales.index": ("GET", "/sales/", ("sales", "manager"), 200),

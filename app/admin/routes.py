@@ -10,6 +10,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.pagination import paginate
 from app.web.inputs import page_arg, search_arg
+from app.web.messages import outcome
 from app.web.rendering import render
 from app.web.transaction import on_refusal
 
@@ -34,7 +35,7 @@ def index():
         user = services.create_user(form.username.data, form.password.data, form.roles.data,
                                     full_name=form.full_name.data or "", email=form.email.data,
                                     actor=current_user)
-        flash(f"User {user.username} created.", "success")
+        flash(outcome(f"User {user.username}", f"created as {', '.join(user.roles)}", "they can log in now"), "success")
         return redirect(url_for("admin.index"))
     return _users(form)
 
@@ -51,5 +52,6 @@ def set_active(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     active = UserActiveForm().active.data
     services.set_active(user, active, current_user)
-    flash(f"User {user.username} {'enabled' if active else 'disabled'}.", "success")
+    flash(outcome(f"User {user.username}", "enabled, they can log in again" if active
+                  else "disabled, their sessions have ended"), "success")
     return redirect(url_for("admin.index"))

@@ -12,7 +12,7 @@ from app.events.chain import is_sealed, seal_status
 from app.events.log import LogFilter, iter_log, log_page
 from app.events.models import Event
 from app.extensions import db
-from app.formatting import when
+from app.formatting import parse_day, when
 from app.orders.permissions import roles_for
 from app.web.csv_stream import csv_response
 from app.web.inputs import int_arg, search_arg
@@ -28,7 +28,7 @@ CSV_HEADER = ("event", "time", "user", "kind", "order", "customer_code", "custom
 
 def _date_arg(name: str) -> date | None:
     try:
-        value = date.fromisoformat(search_arg(name, 10))
+        value = parse_day(search_arg(name, 40))
     except ValueError:
         return None
     return value if date(1970, 1, 1) <= value <= date(2999, 12, 31) else None

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.orders.permissions import require, roles_for
 from app.orders.services import find_order
 from app.web.inputs import choice_arg, page_arg, search_arg
+from app.web.messages import outcome
 from app.web.rendering import render
 from app.web.transaction import on_refusal
 
@@ -101,7 +102,7 @@ def assign(escalation_id):
     escalation = _escalation(escalation_id)
     return _act(escalation, "handle_escalation", _assign_form(), "assign_form",
                 lambda f: services.assign(escalation, db.session.get(User, f.user.data), current_user),
-                "Escalation assigned; they have been told.")
+                outcome(escalation.order.ref, f"escalation #{escalation.id} assigned", "the assignee has been told"))
 
 
 @bp.post("/<int:escalation_id>/comment")
@@ -109,7 +110,9 @@ def assign(escalation_id):
 def comment(escalation_id):
     escalation = _escalation(escalation_id)
     return _act(escalation, "comment_escalation", CommentForm(), "comment_form",
-                lambda f: services.comment(escalation, f.text.data, current_user), "Comment added.")
+                lambda f: services.comment(escalation, f.text.data, current_user),
+                outcome(escalation.order.ref, f"comment added to escalation #{escalation.id}",
+                        "the manager and the team concerned are told"))
 
 
 @bp.post("/<int:escalation_id>/hold")
@@ -118,7 +121,7 @@ def hold(escalation_id):
     escalation = _escalation(escalation_id)
     return _act(escalation, "handle_escalation", HoldForm(), "hold_form",
                 lambda f: services.hold_order(escalation, f.reason.data, current_user),
-                f"{escalation.order.ref} is on hold; fulfillment has been told.")
+                outcome(escalation.order.ref, "on hold", "fulfillment has been told"))
 
 
 @bp.post("/<int:escalation_id>/resolve")
@@ -126,7 +129,8 @@ def hold(escalation_id):
 def resolve(escalation_id):
     escalation = _escalation(escalation_id)
     return _act(escalation, "handle_escalation", ResolveForm(), "resolve_form",
-                lambda f: services.resolve(escalation, f.note.data, current_user), "Escalation resolved.")
+                lambda f: services.resolve(escalation, f.note.data, current_user),
+                outcome(escalation.order.ref, f"escalation #{escalation.id} resolved", "the teams concerned are told"))
 
 
 @bp.post("/orders/<ref>")
@@ -140,5 +144,5 @@ def escalate(ref):
     if not form.validate():
         raise services.EscalationError(" ".join(e for errors in form.errors.values() for e in errors))
     escalation = services.escalate(order, form.reason.data, current_user)
-    flash(f"{order.ref} escalated to the manager (escalation #{escalation.id}).", "success")
+    flash(outcome(order.ref, f"escalated (escalation #{escalation.id})", "waiting for the manager"), "success")
     return redirect(back)

@@ -19,6 +19,6 @@ def mark_orders_delivered():
     if not form.validate() or not form.chosen():
         raise Refusal(" ".join(form.only.errors or form.order.errors) or form.order.message)
     marked = mark_delivered(orders_to_deliver(form.chosen()), current_user)
-    flash(f"{marked} order{'s' if marked != 1 else ''} marked delivered." if marked
+    flash(f"{marked} order{'s' if marked != 1 else ''} marked delivered: closed, nothing more to do." if marked
           else "Nothing changed: those orders were already marked delivered.", "success" if marked else "info")
     return redirect(back)

@@ -27,6 +27,7 @@ from app.orders.waves import PickWave
 from app.pagination import paginate
 from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import queue_args
+from app.web.messages import outcome
 from app.web.rendering import document_response, pdf_response, render
 from app.web.transaction import on_refusal
 
@@ -83,7 +84,8 @@ def start_wave():
         wave = picking.start_wave(orders, current_user)
     if len(orders) == 1:
         return redirect(url_for("fulfillment.pick", ref=orders[0].ref))
-    flash(f"Wave {wave.ref} started with {len(orders)} orders. Print the pick list and walk the summary.", "success")
+    flash(outcome(f"Wave {wave.ref}", f"started with {len(orders)} orders", "print its pick list and walk the summary"),
+          "success")
     return redirect(url_for("fulfillment.wave", wave_id=wave.id))
 
 
@@ -222,11 +224,10 @@ def finish(ref):
     on_refusal(back=url_for("fulfillment.pick", ref=order.ref))
     shorts = picking.finish_pick(order, current_user)
     printing.print_packing_slip(order, current_user)
-    message = f"{order.ref} packed."
-    if shorts:
-        message += " Backordered: " + ", ".join(f"{n} × {sku}" for sku, n in shorts.items()) + \
-                   " (sales and inventory are told)."
-    flash(message, "success")
+    backordered = ", ".join(f"{n} × {sku}" for sku, n in shorts.items())
+    flash(outcome(order.ref, "packed, packing slip printed",
+                  f"backordered {backordered} (sales and inventory are told)" if shorts else "",
+                  "ready to dispatch" if order.method == "delivery" else "ready to hand over for pickup"), "success")
     return redirect(url_for("fulfillment.ship", ref=order.ref))
 
 
@@ -258,7 +259,7 @@ def ship_step(ref, step):
         return _ship_page(order, form)
     on_refusal(lambda exc: _ship_page(get_order(ref), form, str(exc)))
     transition(order, step, current_user, **form.detail_values())
-    flash(f"{order.ref}: {order.status_label}." + (" Dispatch email queued for the customer." if step == "dispatch" else ""),
+    flash(outcome(order.ref, order.status_label.lower(), "dispatch email queued for the customer" if step == "dispatch" else ""),
           "success")
     return redirect(url_for("fulfillment.index"))
 

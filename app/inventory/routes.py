@@ -27,6 +27,7 @@ from app.orders.states import OPEN_STATUSES
 from app.pagination import paginate
 from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import page_arg, queue_args, search_arg
+from app.web.messages import outcome
 from app.web.rendering import render
 from app.web.transaction import on_refusal
 
@@ -84,10 +85,8 @@ def receive(sku):
         return _render_product(product, receive=form, status=422)
     stock.receive_stock(product, form.quantity.data, form.reference.data or "", current_user)
     waiting = sum(line.qty_backordered for line in waiting_lines(product.id))
-    message = f"{product.sku}: received {form.quantity.data}."
-    if waiting:
-        message += f" {waiting} unit(s) are on backorder for waiting orders: allocate them below."
-    flash(message, "success")
+    flash(outcome(product.sku, f"received {form.quantity.data}, now {product.on_hand} on hand",
+                  f"{waiting} unit(s) on backorder for waiting orders: allocate them below" if waiting else ""), "success")
     return redirect(url_for("inventory.product", sku=product.sku, _anchor="backorders" if waiting else None))
 
 
@@ -98,7 +97,8 @@ def adjust(sku):
         return _render_product(product, adjust=form, status=422)
     on_refusal(lambda exc: _refused_adjust(sku, form, exc))
     stock.adjust_stock(product, form.change.data, form.reason.data, current_user)
-    flash(f"{product.sku}: adjusted by {form.change.data:+d}.", "success")
+    flash(outcome(product.sku, f"adjusted by {form.change.data:+d} ({form.reason.data})", f"now {product.on_hand} on hand"),
+          "success")
     return redirect(url_for("inventory.product", sku=product.sku))
 
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.documents.pdf import render_pdf
-from app.formatting import when
+from app.formatting import entry_date, when
 from app.reports import charts
 from app.reports.review import PeriodInvalid, build_review, csv_rows, number, parse_period, signed
 from app.timeutil import utcnow
@@ -43,7 +43,8 @@ def page():
         return render("review/page.html", review=None, typed=_typed(), errors=invalid.errors, status=422)
     review = build_review(period)
     svgs = {name: Markup(svg) for name, svg in charts.all_charts(review).items()}  # drawn by pygal from numbers
-    return render("review/page.html", review=review, typed=_query(review), errors={}, charts=svgs,
+    typed = {"from": entry_date(review.period.start), "to": entry_date(review.period.end)}
+    return render("review/page.html", review=review, typed=typed, errors={}, charts=svgs,
                   query=_query(review), number=number, signed=signed)
 
 

@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -18,6 +17,7 @@ from wtforms.widgets import TextInput
 
 from app.catalog.queries import products_named
 from app.forms_util import (
+    BusinessDateField,
     ButtonForm,
     VersionField,
     WholeNumberField,
@@ -49,7 +49,7 @@ class OrderActionForm(ButtonForm):
 class SpecialRequestForm(FlaskForm):
     kind = SelectField("Kind", validators=[DataRequired("Choose the kind of request.")])
     text = TextAreaField("What the customer asked for", filters=[clean_text], validators=[DataRequired("Describe the request."), Length(max=2000)])
-    due_date = DateField("Needed by", validators=[Optional()])
+    due_date = BusinessDateField("Needed by", validators=[Optional()])
 
 
 class DecisionForm(FlaskForm):
@@ -169,7 +169,7 @@ class AmendForm(FlaskForm):
         DataRequired("Say how you verified the change with the customer."), at_most(200)])
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
     address = TextAreaField("Delivery address", filters=[clean_text], validators=[at_most(500)], render_kw={"rows": 4})
-    requested_date = DateField("Requested date", validators=[Optional()])
+    requested_date = BusinessDateField("Requested date", validators=[Optional()])
     instructions = TextAreaField("Instructions", filters=[clean_text], validators=[at_most(2000)])
     cancel = BooleanField("Cancel the whole order")
     cancel_reason = StringField("Reason for cancelling", filters=[stripped], validators=[at_most(200)])

@@ -12,7 +12,7 @@ from app.catalog import services as stock
 from app.catalog.pricing import price_for
 from app.events.services import record_event
 from app.extensions import db
-from app.formatting import money
+from app.formatting import day, money
 from app.orders.confirmation import issue_confirmation
 from app.orders.models import Order, OrderLine, Revision
 from app.orders.promising import apply_promise
@@ -159,7 +159,7 @@ def _readable(name: str, value) -> str:
     if name == "method":
         return METHOD_LABELS.get(value, value)
     if name.endswith("_date"):
-        return date.fromisoformat(value).strftime("%a %d %b %Y")
+        return day(date.fromisoformat(value))
     return value
 
 

@@ -31,6 +31,7 @@ from app.catalog.stock import stock_mismatches
 from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
+from app.formatting import parse_day
 from app.orders.amendments import HEADER_LABELS
 from app.orders.lifecycle import TRANSITIONS
 from app.orders.models import Order, Revision, SpecialRequest
@@ -104,14 +105,14 @@ def default_period(today: date | None = None) -> Period:
 
 def _parse_day(text: str, name: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[name] = f"“{text[:20]}” is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31."
+        return parse_day(text[:40])
+    except ValueError as exc:
+        errors[name] = f"“{text[:20]}” is not a date: {exc} (or YYYY-MM-DD)."
         return None
 
 
 def parse_period(from_text: str, to_text: str, today: date | None = None) -> Period:
-    """The period between two YYYY-MM-DD dates (either left empty: the default's);
+    """The period between two dates (as typed: the business's format or YYYY-MM-DD) (either left empty: the default's);
     raise PeriodInvalid with a message per field."""
     default = default_period(today)
     errors: dict[str, str] = {}

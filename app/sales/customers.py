@@ -12,6 +12,7 @@ from app.pagination import paginate
 from app.sales.forms import CustomerForm
 from app.sales.routes import bp
 from app.web.inputs import page_arg, search_arg
+from app.web.messages import outcome
 from app.web.rendering import render
 
 FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
@@ -37,7 +38,7 @@ def new_customer():
     form = CustomerForm()
     if form.validate_on_submit():
         customer = create_customer(actor=current_user, **_fields(form))
-        flash(f"Customer {customer.code} {customer.name} created.", "success")
+        flash(outcome(f"{customer.code} {customer.name}", "customer created", "ready for orders"), "success")
         return redirect(url_for("sales.customer", code=customer.code))
     return render("sales/customer_form.html", form=form, customer=None, status=422 if form.errors else 200)
 
@@ -58,6 +59,6 @@ def edit_customer(code):
         form.address.data = record.default_address.text
     if form.validate_on_submit():
         changed = update_customer(record, actor=current_user, **_fields(form))
-        flash(f"{record.code} saved." if changed else "Nothing changed.", "success")
+        flash(outcome(f"{record.code} {record.name}", "changes saved" if changed else "nothing changed"), "success")
         return redirect(url_for("sales.customer", code=record.code))
     return render("sales/customer_form.html", form=form, customer=record, status=422 if form.errors else 200)

@@ -12,6 +12,7 @@ from app.pagination import paginate
 from app.sales.forms import EmailUploadForm, customer_code_form
 from app.sales.routes import bp
 from app.web.inputs import page_arg
+from app.web.messages import outcome
 from app.web.rendering import render
 from app.web.transaction import on_refusal
 
@@ -30,7 +31,8 @@ def email_intake():
         on_refusal(lambda exc: _intake_page(form, str(exc)))
         inbound = intake_email(form.message.data.read(current_app.config["MAX_EMAIL_BYTES"] + 1), current_user)
         if inbound.order_id:
-            flash(f"Draft made from the email “{inbound.subject}”. Check it against the original below.", "success")
+            flash(outcome(f"DRAFT-{inbound.order_id}", f"made from the email “{inbound.subject}”",
+                          "check it against the original below, then review and submit"), "success")
             return redirect(url_for("sales.edit_order", ref=f"DRAFT-{inbound.order_id}"))
         flash(inbound.problems.splitlines()[-1], "info")
         return redirect(url_for("sales.email_intake"))

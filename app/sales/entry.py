@@ -31,6 +31,7 @@ from app.sales.forms import (
 )
 from app.sales.routes import bp
 from app.web.inputs import parse_int, search_arg
+from app.web.messages import outcome
 from app.web.rendering import render
 from app.web.transaction import on_refusal
 
@@ -294,5 +295,7 @@ def submit_order(ref):
         return _review_page(order, form, 422)
     on_refusal(back=url_for("sales.review_order", ref=ref))
     drafts.submit_draft(order, current_user, shortage_choices(form, order))
-    flash(f"{order.number} confirmed for {order.customer.name}.", "success")
+    told = "confirmation emailed" if order.customer.email else "no email on file: call the customer and log the call"
+    nxt = "on hold, waiting for stock" if order.on_hold else "waiting for fulfillment to pick"
+    flash(outcome(order.number, f"confirmed for {order.customer.name}", told, nxt), "success")
     return redirect(url_for("orders.detail", ref=order.number))

@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -25,7 +24,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms_util import ValueListField, VersionField, at_most, bounded_text, clean_text, stripped
+from app.forms_util import (
+    BusinessDateField,
+    ValueListField,
+    VersionField,
+    at_most,
+    bounded_text,
+    clean_text,
+    stripped,
+)
 from app.orders.drafts import SHORTAGE_CHOICES
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
 from app.timeutil import business_today
@@ -70,7 +77,7 @@ class HeaderForm(DraftChangeForm):
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
     address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)])
     instructions = TextAreaField("Instructions", filters=[clean_text], validators=[Length(max=2000)])
-    requested_date = DateField("Requested date", validators=[Optional()])
+    requested_date = BusinessDateField("Requested date", validators=[Optional()])
     customer_reference = StringField("Customer ref. (PO)", validators=[Length(max=60)])
 
     def validate_requested_date(self, field):

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.auth.access import DASHBOARDS, dashboards_for
 from app.auth.models import ROLE_LABELS
-from app.formatting import age, day, money, when
+from app.formatting import age, date_placeholder, day, entry_date, money, when
 from app.orders import permissions
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
 
@@ -16,7 +16,7 @@ def can(action: str, subject=None) -> bool:
 
 
 def install(app: Flask) -> None:
-    for f in (age, money, when, day):
+    for f in (age, money, when, day, entry_date):
         app.add_template_filter(f)
 
     from app.live.routes import live_interval, live_since
@@ -25,7 +25,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(
         live_since=live_since, live_interval=live_interval, my_notifications=my_notifications, here=here,
         STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
-        METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can,
+        METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can, date_placeholder=date_placeholder,
     )
 
     @app.context_processor

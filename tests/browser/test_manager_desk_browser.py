@@ -79,7 +79,7 @@ def test_manager_desk_shows_why_late_and_marks_deliveries(page, live_server, bro
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("#mark-delivered")
-    expect(page.locator(".flash--success")).to_have_text("2 orders marked delivered.")
+    expect(page.locator(".flash--success")).to_have_text("2 orders marked delivered: closed, nothing more to do.")
     assert questions == ["Mark the 2 ticked order(s) delivered? Each gets a Delivered entry in its history."]
     expect(page.locator("#queue tbody tr")).to_have_count(1)
     screenshot(page, "manager-desk-deliveries")

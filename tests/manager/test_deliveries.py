@@ -47,7 +47,7 @@ def test_mark_the_ticked_orders_delivered_in_one_post(client, login, dispatched)
     response = client.post("/fulfillment/deliveries", data={
         "csrf_token": token, "order": [first.id, second.id], "next": "/manager/?view=deliveries"})
     assert response.status_code == 302 and response.headers["Location"] == "/manager/?view=deliveries"
-    assert "2 orders marked delivered." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 orders marked delivered: closed, nothing more to do." in client.get(response.headers["Location"]).get_data(as_text=True)
     assert (first.status, second.status, left.status) == ("delivered", "delivered", "dispatched")
     assert len(deliveries_of(first)) == len(deliveries_of(second)) == 1 and deliveries_of(left) == []
     assert deliveries_of(first)[0].actor_id is not None

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from app.formatting import day
 from app.orders import lifecycle
 from app.orders.communications import log_communication
 from app.orders.confirmation import confirmations_suppressed
@@ -82,7 +83,7 @@ def test_an_at_risk_backorder_gives_the_receipt_its_lead_time_expects(late_order
     expected = add_business_days(business_today(), 7)
     found = lateness_of([order])[order.id]
     assert found.at_risk and not found.late
-    assert found.reasons[0].text == f"Waiting for stock: SKU-0044 (3 short; expected {expected:%a %d %b %Y} by its 7-day lead time)"
+    assert found.reasons[0].text == f"Waiting for stock: SKU-0044 (3 short; expected {day(expected)} by its 7-day lead time)"
 
 
 def test_picking_packed_and_pickup_say_how_long(late_order):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from app.extensions import db
+from app.formatting import day
 from app.orders import services as orders
 from app.orders.promising import add_business_days, is_business_day, promise_for
 from app.timeutil import frozen_clock, local
@@ -111,7 +112,7 @@ def test_order_page_shows_promise(client, login, make_order, users, role):
     assert "data-promise-preview" in html and "if submitted now" in html
     confirmed = make_order(submit=True)
     html = client.get(f"/orders/{confirmed.ref}").get_data(as_text=True)
-    assert f"data-promised-date>{confirmed.promised_date.strftime('%a %d %b %Y')}" in html
+    assert f"data-promised-date>{day(confirmed.promised_date)}" in html
 
 
 def test_entry_screen_shows_the_promise_and_split_moves_it(client, login, make_order, make_product):

@@ -11,6 +11,7 @@ from markupsafe import escape
 from app.customers.models import Address, Customer
 from app.customers.queries import town_of
 from app.extensions import db
+from app.formatting import when
 from app.orders import verification
 from tests.sales.conftest import fresh
 
@@ -156,7 +157,7 @@ def test_results_show_town_and_last_order_to_tell_names_apart(desk, make_order):
     html, names = picker(desk, "harrow")
     assert names == ["Harrow Plumbing", "Harrow Plumbing"]
     leeds, exeter = html.split('role="option"')[1:]
-    assert "Leeds" in leeds and f"last order {fresh(order).created_at:%d %b %Y}" in leeds
+    assert "Leeds" in leeds and f"last order {when(fresh(order).created_at, '%d %b %Y')}" in leeds
     assert "Exeter" in exeter and "no orders yet" in exeter
 
 

@@ -101,7 +101,7 @@ HEADER = {"channel": "phone", "method": "delivery", "address": "1 Test Street\nL
 HEADER_CASES = [
     ("requested_date", {"requested_date": "yesterday"},
      "The requested date is in the past."),
-    ("requested_date", {"requested_date": "31/31/2020"}, "Not a valid date value."),
+    ("requested_date", {"requested_date": "31/31/2020"}, "“31/31/2020” is not a date: there is no month 31."),
     ("address", {"address": "  "}, "A delivery order needs an address."),
     ("channel", {"channel": "carrier-pigeon"}, "Not a valid choice"),
     ("method", {"method": "teleport"}, "Not a valid choice"),

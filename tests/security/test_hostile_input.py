@@ -254,7 +254,8 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
     known = {"user_id": t["user"], "wave_id": t["wave"], "message_id": t["message"], "email_id": t["email"],
              "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
-             "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf"}
+             "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf",
+             "team": "sales"}
     return str(known.get(name, "1"))
 
 
