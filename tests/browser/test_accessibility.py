@@ -8,10 +8,10 @@ The integrator reruns this after merging every helper's branch.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
@@ -225,7 +225,7 @@ def test_no_axe_violations_on_any_page_state(browser, live_server, book, screens
         checked += 1
         if violations:
             found.append(describe(state, path, violations))
-            screenshot(page, "a11y-violation-" + re.sub(r"\W+", "-", state.name))
+        screenshot(page, ("a11y-violation-" if violations else "a11y-") + re.sub(r"\W+", "-", state.name))
     for page in pages.values():
         page.context.close()
     assert checked == len(STATES)
