@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 HTMX := static/vendor/htmx.min.js
+# axe-core for the accessibility browser test only (not served by the app)
+AXE := tests/browser/vendor/axe.min.js
 
 .PHONY: run test lint bench install assets system-deps clean
 
@@ -28,7 +30,11 @@ $(HTMX): node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
-assets: $(HTMX)
+$(AXE): node_modules/.package-lock.json
+	mkdir -p $(dir $(AXE))
+	cp node_modules/axe-core/axe.min.js $(AXE)
+
+assets: $(HTMX) $(AXE)
 
 .env:
 	@echo "Writing .env with a random SECRET_KEY for this checkout (not committed)."
@@ -63,4 +69,4 @@ bench: install assets
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache test-artifacts
+	rm -rf $(VENV) node_modules static/vendor $(dir $(AXE)) .pytest_cache test-artifacts
