@@ -1,7 +1,7 @@
 """files attached to orders (their bytes are documents of kind "attachment")
 
 Revision ID: 1202attachments
-Revises: 1101warehouse
+Revises: 1201notes
 Create Date: 2026-12-15 09:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '1202attachments'
-down_revision = '1101warehouse'
+down_revision = '1201notes'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """saved searches per user; orders indexed by promised date (search by promised date)
 
 Revision ID: 1203savedfilters
-Revises: 1101warehouse
+Revises: 1202attachments
 Create Date: 2026-12-15 09:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '1203savedfilters'
-down_revision = '1101warehouse'
+down_revision = '1202attachments'
 branch_labels = None
 depends_on = None
 
