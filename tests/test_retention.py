@@ -109,7 +109,7 @@ def test_an_order_closed_13_months_ago_keeps_its_record_and_loses_the_personal_d
     assert order.personal_data_removed_at == NOW
     assert report.counts == {
         "orders": 1, "special requests": 1, "communications": 2, "collections": 0, "order emails": 1,
-        "emails sent": 2, "documents": 1, "revisions": 2, "wave pick lists": 0, "customers": 1,
+        "emails sent": 2, "documents": 1, "attachment notes": 0, "revisions": 2, "wave pick lists": 0, "customers": 1,
         "customer addresses": 1}
 
 
