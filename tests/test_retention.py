@@ -15,6 +15,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orders.confirmation import confirmations_suppressed
 from app.orders.models import Communication, InboundEmail, Order, Revision, SpecialRequest
+from app.orders.notes import OrderNote
 from app.orders.waves import PickWave, pick_wave_orders
 from app.retention import purge
 from app.retention.placeholders import REMOVED, REMOVED_PDF
@@ -41,6 +42,8 @@ def closed_order(order_in, users):
                            owner_team="fulfillment", status="done", decision_note="Wrapped in blue"),
             Communication(order_id=order.id, direction="out", medium="phone", contact=f"Jane Doe {PHONE}",
                           summary=f"Read the order back to Jane on {PHONE}", user_id=users["sales"].id),
+            OrderNote(order_id=order.id, author_id=users["sales"].id, mentions=["fulfillment"],
+                      body=f"@fulfillment Jane ({PHONE}) wants it left at no. 12"),
             Revision(order_id=order.id, number=2, channel="phone", requested_by="Jane Doe",
                      verified_how=f"called back on {PHONE}", created_by_id=users["sales"].id,
                      snapshot={"number": order.number, "address": "9 New Road", "instructions": "",
@@ -66,6 +69,7 @@ def personal_data(order) -> dict:
         "address": order.address, "instructions": order.instructions,
         "requests": [r.text for r in order.special_requests],
         "calls": [(c.contact, c.summary) for c in order.communications],
+        "notes": [(n.body, n.mentions) for n in db.session.scalars(select(OrderNote).where(OrderNote.order_id == order.id))],
         "emails in": [(m.from_address, m.subject, m.raw) for m in order.inbound_emails],
         "emails out": [(m.to_address, m.body_text) for m in db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.order_id == order.id))],
@@ -94,6 +98,7 @@ def test_an_order_closed_13_months_ago_keeps_its_record_and_loses_the_personal_d
     assert [(frm, subject) for frm, subject, _ in data["emails in"]] == [(REMOVED, REMOVED)]
     assert PHONE.encode() not in data["emails in"][0][2] and b"removed" in data["emails in"][0][2]
     assert set(data["emails out"]) == {(REMOVED, REMOVED)}
+    assert data["notes"] == [(REMOVED, ["fulfillment"])]  # who was told stays, not what was said
     assert data["documents"] == [REMOVED_PDF]
     assert data["revision"] == (REMOVED, REMOVED, REMOVED, f"Delivery address: {REMOVED}")
 
@@ -109,7 +114,7 @@ def test_an_order_closed_13_months_ago_keeps_its_record_and_loses_the_personal_d
     assert order.personal_data_removed_at == NOW
     assert report.counts == {
         "orders": 1, "special requests": 1, "communications": 2, "collections": 0, "order emails": 1,
-        "emails sent": 2, "documents": 1, "attachment notes": 0, "revisions": 2, "wave pick lists": 0, "customers": 1,
+        "emails sent": 2, "documents": 1, "attachment notes": 0, "notes between teams": 1, "revisions": 2, "wave pick lists": 0, "customers": 1,
         "customer addresses": 1}
 
 

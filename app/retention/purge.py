@@ -16,6 +16,8 @@ delivered, collected or cancelled more than RETENTION_MONTHS ago:
     the address) and of the files attached to it (a customer's PO, drawings): the row, its file
     name and the SHA-256 of what was issued stay, so the document's existence and a copy's
     authenticity can still be shown; an attachment's note;
+  - the text of the notes between teams (they quote callers and addresses); who wrote
+    each, when and the teams it told stay;
   - in revisions, the address and instructions of the snapshot and diff, who asked and how
     it was verified;
   - the bytes of a wave's pick list once no order on it still keeps its personal data.
@@ -41,6 +43,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orders.amendments import HEADER_LABELS
 from app.orders.models import Communication, InboundEmail, Order, Revision, Shipment, SpecialRequest
+from app.orders.notes import OrderNote
 from app.orders.states import CLOSED_STATUSES
 from app.orders.waves import PickWave, pick_wave_orders
 from app.retention.placeholders import REMOVED, REMOVED_EML, REMOVED_PDF
@@ -85,6 +88,7 @@ SCRUBS = (
           OutboxMessage.status.in_(("sent", "failed"))),  # never one the relay may still send
     Scrub("documents", Document, {"content": REMOVED_PDF}),  # attachments' bytes too (kind "attachment")
     Scrub("attachment notes", OrderAttachment, {"note": removed(OrderAttachment.note)}, OrderAttachment.note != ""),
+    Scrub("notes between teams", OrderNote, {"body": removed(OrderNote.body)}),
 )
 KINDS = ("orders", *(s.kind for s in SCRUBS), "revisions", "wave pick lists", "customers", "customer addresses")
 

@@ -46,6 +46,8 @@ def test_attach_a_po_and_a_drawing_on_the_order_page(page, live_server, browser_
     page.goto(f"{live_server}/orders/{order_ref}")
     panel = page.locator("#attachments")
     expect(panel.get_by_role("heading", name="Attachments")).to_be_visible()
+    expect(panel.locator("details")).not_to_have_attribute("open", "")  # folded while there is nothing to show
+    panel.get_by_role("heading", name="Attachments").click()
     expect(panel).to_contain_text("No files attached")
     panel.scroll_into_view_if_needed()
     screenshot(page, "attachments-1-empty")

@@ -53,7 +53,7 @@ def page_of(client, order) -> str:
 
 
 def attachments_panel(html: str) -> str:
-    return re.search(r'<section class="panel" id="attachments">.*?</section>', html, re.S).group(0)
+    return re.search(r'<section class="panel[^"]*" id="attachments">.*?</section>', html, re.S).group(0)
 
 
 def download_link(html: str, filename: str) -> str:

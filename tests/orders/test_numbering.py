@@ -79,7 +79,8 @@ def _submit_worker(url, worker, barrier, results):
         from app.catalog.models import Product
         from app.customers.models import Address, Customer
 
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+        # the numbers are under test, not the lock wait: a loaded machine may keep a writer waiting long
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, DB_LOCK_WAIT_SECONDS=120)
         with app.app_context():
             actor = create_user(f"worker{worker}", "pass-word", ["sales"])
             product = Product(sku=f"SKU-W{worker}", name="Widget", unit_price=Decimal("2.50"))
