@@ -145,16 +145,16 @@ def test_htmx_search_answers_the_results_and_field_messages(client, login, make_
     html = client.get(f"/search?q={order.ref}", headers=headers).get_data(as_text=True)
     assert html.lstrip().startswith('<div id="results"') and refs(html) == [order.ref]
     assert "<h1>" not in html  # only the region htmx swaps
-    bad = client.get("/search?start=31/03/2026", headers=headers)
+    bad = client.get("/search?start=31/13/2026", headers=headers)
     assert bad.status_code == 422
-    assert 'id="start-error" hx-swap-oob="true">Enter a date as YYYY-MM-DD' in bad.get_data(as_text=True)
+    assert 'id="start-error" hx-swap-oob="true">“31/13/2026” is not a date: there is no month 13' in bad.get_data(as_text=True)
 
 
 def test_bad_dates_are_explained_next_to_the_field(client, login):
     login("sales")
     html = found(client, "/search?start=2026-13-45&end=soon", status=422)
-    assert re.search(r'id="start-error"[^>]*>Enter a date as YYYY-MM-DD', html)
-    assert re.search(r'id="end-error"[^>]*>Enter a date as YYYY-MM-DD', html)
+    assert re.search(r'id="start-error"[^>]*>“2026-13-45” is not a date: there is no such day', html)
+    assert re.search(r'id="end-error"[^>]*>“soon” is not a date: write it as dd/mm/yyyy', html)
     assert 'aria-invalid="true"' in html
     html = found(client, "/search?start=2026-03-31&end=2026-03-01", status=422)
     assert "“To” is before “From”" in html

@@ -1,9 +1,6 @@
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -11,31 +8,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from app.forms_util import at_most, stripped
+from app.forms_util import BusinessDateField, at_most, stripped
 from app.orders.saved_filters import NAME_MAX, QUERY_MAX
 from app.orders.search import DATE_FIELDS, SORTS, OrderSearch
 from app.orders.states import CHANNEL_LABELS, STATUS_LABELS, STATUSES
 from app.orders.teams import TEAM_LABELS
-
-DAY_FORMAT = "Enter a date as YYYY-MM-DD, e.g. 2026-03-31."
-EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
-
-
-class DayField(DateField):
-    """A business day typed or picked (YYYY-MM-DD), with a message in plain words."""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        try:
-            self.data = date.fromisoformat(text[:10]) if len(text) == 10 else None
-        except ValueError:
-            self.data = None
-        if self.data is None or not EARLIEST <= self.data <= LATEST:
-            self.data = None
-            raise ValueError(DAY_FORMAT)
 
 
 class ChoicesField(SelectMultipleField):
@@ -55,8 +32,8 @@ class SearchForm(FlaskForm):
     q = StringField("Order, customer or PO", filters=[stripped], validators=[Optional(), at_most(100)])
     sku = StringField("SKU", filters=[stripped], validators=[Optional(), at_most(40)])
     dates = SelectField("Date", choices=list(DATE_FIELDS.items()), default="created")
-    start = DayField("From", validators=[Optional()])
-    end = DayField("To", validators=[Optional()])
+    start = BusinessDateField("From", validators=[Optional()])
+    end = BusinessDateField("To", validators=[Optional()])
     status = ChoicesField("Status", choices=[(s, STATUS_LABELS[s]) for s in STATUSES])
     channel = SelectField("Channel", choices=[("", "Any channel"), *CHANNEL_LABELS.items()], default="")
     team = SelectField("Waiting for", choices=[("", "Any team"), *TEAM_LABELS.items()], default="")

@@ -85,6 +85,18 @@ def open_notifications(page):
     expect(page.locator(".notif-menu__panel")).to_be_visible()
 
 
+def open_every_section(page):
+    """The order page with every fold, the More menu and the older history open."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    expect(page.get_by_role("button", name="Add note")).to_be_visible()
+
+
+def empty_note(page):
+    open_every_section(page)
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#order-notes .field__error").first).to_be_visible()
+
+
 def queue_states(role, base, queues):
     """Each tab of a dashboard's queue, plus the list emptied by a search."""
     states = [State(f"{role} {key}", role, f"{base}?view={key}") for key in queues]
@@ -112,7 +124,12 @@ STATES = [
     State("order picking", "sales", "/orders/{picking}"),
     State("order dispatched", "sales", "/orders/{dispatched}"),
     State("order cancelled", "sales", "/orders/{cancelled}"),
+    State("order every section open", "sales", "/orders/{confirmed}", open_every_section),
+    State("order note refused", "sales", "/orders/{requests}", empty_note),
     State("amendment", "sales", "/orders/{confirmed}/amend"),
+    State("search", "sales", "/search?sku={sku}"),
+    State("search refused", "sales", "/search?start=2026-13-45", status=422),
+    State("guide sales", "sales", "/help/sales"),
     State("mail", "sales", "/mail/"),
     State("mail message", "sales", "/mail/{message}"),
     State("notifications", "sales", "/notifications/"),
@@ -124,6 +141,7 @@ STATES = [
     State("order for inventory", "inventory", "/orders/{requests}"),
     *queue_states("fulfillment", "/fulfillment/", FULFILLMENT_QUEUES),
     State("wave", "fulfillment", "/fulfillment/waves/{wave}"),
+    State("guide fulfillment", "fulfillment", "/help/fulfillment"),
     State("pick", "fulfillment", "/fulfillment/orders/{wave_order}/pick"),
     State("ship", "fulfillment", "/fulfillment/orders/{packed}/ship"),
     State("order packed", "fulfillment", "/orders/{packed}"),
@@ -133,6 +151,7 @@ STATES = [
     State("review", "manager", "/manager/review"),
     State("review refused", "manager", "/manager/review?from=2026-13-45&to=x", status=422),
     State("audit", "manager", "/audit/"),
+    State("guide manager", "manager", "/help/manager"),
     State("audit event", "manager", "/audit/events/{event}"),
     State("order for manager", "manager", "/orders/{held}"),
     State("users", "admin", "/admin/"),
