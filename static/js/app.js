@@ -248,7 +248,14 @@
     input.setAttribute("aria-invalid", message ? "true" : "false");
     if (input.closest(".field")) input.closest(".field").classList.toggle("field--error", !!message);
     var error = document.getElementById(input.id + "-error");
+    if (message && !error) {  // the message goes where the field macro puts one (named by the input)
+      error = document.createElement("p");
+      error.className = "field__error";
+      error.id = input.id + "-error";
+      input.insertAdjacentElement("afterend", error);
+    }
     if (error) error.textContent = message;
+    if (message) input.setAttribute("aria-describedby", error.id);
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;

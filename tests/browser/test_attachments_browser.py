@@ -61,7 +61,7 @@ def test_attach_a_po_and_a_drawing_on_the_order_page(page, live_server, browser_
     screenshot(page, "attachments-2-too-large")
 
     page.get_by_label("File (PDF or image)").set_input_files(str(files["po"]))
-    expect(panel.locator("#attachment-file-error")).to_have_text("")
+    expect(panel.locator("#attachment-file-error")).to_have_text("")  # chosen again: the message goes
     page.get_by_label("Note (optional)").fill("Signed PO from the buyer")
     page.get_by_role("button", name="Attach").click()
     expect(page.locator(".flash--success")).to_contain_text(f"{order_ref}: PO-88213 Harrow.pdf attached (PDF, ")
