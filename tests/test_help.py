@@ -74,7 +74,7 @@ def test_the_shortcuts_dialog_lists_the_screens_own_keys(client, login, make_ord
     login("sales")
     draft = make_order()
     dialog = client.get(f"/sales/orders/{draft.ref}/edit").get_data(as_text=True).split('<dialog id="shortcuts"')[1]
-    for text in ("Go to an order by number", "Search this list", "Customer ref. (PO)", "Review the order",
+    for text in ("Go to an order by number", "Search all orders", "Customer ref. (PO)", "Review the order",
                  "The list of shortcuts"):
         assert text in dialog
 

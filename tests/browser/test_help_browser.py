@@ -16,7 +16,7 @@ def test_question_mark_lists_the_keys_and_opens_the_guide(page, live_server, bro
     page.keyboard.press("?")
     dialog = page.locator("#shortcuts")
     expect(dialog).to_be_visible()
-    for text in ("New order", "Go to an order by number", "Search this list", "The list of shortcuts"):
+    for text in ("New order", "Go to an order by number", "Search all orders", "The list of shortcuts"):
         expect(dialog).to_contain_text(text)
     screenshot(page, "help-01-shortcuts-dialog")
     dialog.locator("[data-guide-link]").click()
