@@ -137,7 +137,7 @@ def test_finish_short_pick_then_dispatch_through_the_screens(client, login, make
                 data={"csrf_token": token, "picked": "2"})
     response = client.post(f"/fulfillment/orders/{order.number}/finish", data={"csrf_token": token},
                            follow_redirects=True)
-    assert "Backordered: 1 × SKU-SHORT" in response.get_data(as_text=True)
+    assert "backordered 1 × SKU-SHORT (sales and inventory are told)" in response.get_data(as_text=True)
     assert db.session.execute(select(Event).where(Event.kind == "order.short_pick")).scalar_one()
     response = client.post(f"/fulfillment/orders/{order.number}/ship/dispatch",
                            data={"csrf_token": token, "carrier": "", "tracking_number": "X"})

@@ -86,7 +86,7 @@ def receive(sku):
     stock.receive_stock(product, form.quantity.data, form.reference.data or "", current_user)
     waiting = sum(line.qty_backordered for line in waiting_lines(product.id))
     flash(outcome(product.sku, f"received {form.quantity.data}, now {product.on_hand} on hand",
-                  f"{waiting} unit(s) on backorder for waiting orders: allocate them below" if waiting else ""), "success")
+                  f"{waiting} unit(s) are on backorder for waiting orders: allocate them below" if waiting else ""), "success")
     return redirect(url_for("inventory.product", sku=product.sku, _anchor="backorders" if waiting else None))
 
 

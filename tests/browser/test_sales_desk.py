@@ -101,7 +101,7 @@ def test_phone_order_with_the_keyboard_only(page, live_server, browser_login, sc
     cable = page.locator("tr", has_text="Extension cable 10m")
     expect(cable.locator("td").nth(5)).to_have_text("2")   # reserved
     expect(cable.locator("td").nth(8)).to_have_text("2")   # backordered
-    expect(page.locator(".flash--success")).to_contain_text(f"{number} confirmed for Quayside Joinery")
+    expect(page.locator(".flash--success")).to_contain_text(f"{number}: confirmed for Quayside Joinery, confirmation emailed")
     screenshot(page, "sales-07-confirmed", full_page=True)
 
 

@@ -119,7 +119,7 @@ def test_wave_pick_short_pick_dispatch_then_backorder_ships(
     reconciles()
     page.click("#finish-pick")
     page.wait_for_url("**/ship")
-    assert "Backordered: 1 × SKU-VALVE" in page.inner_text(".flashes")
+    assert "backordered 1 × SKU-VALVE (sales and inventory are told)" in page.inner_text(".flashes")
     screenshot(page, "warehouse-ship")
     with page.expect_popup() as popup:
         page.click("#packing-slip")
