@@ -13,6 +13,7 @@ from app.extensions import db
 from app.orders import lifecycle
 from app.orders import requests as special_requests
 from app.orders.models import Order
+from app.orders.next_step import next_step
 from app.orders.saved_filters import SavedFilter
 from app.orders.teams import owning_team
 from app.timeutil import business_today, frozen_clock
@@ -100,29 +101,33 @@ def test_status_channel_late_and_promised_dates(client, login, order_in):
 
 
 def test_each_order_waits_for_one_team(client, login, order_in, make_product, users):
-    """The team filter and the With column come from one rule (app/orders/teams.py)."""
+    """The team filter and the With column say what the order page's header says (next_step)."""
     draft = order_in("draft")
     ready = order_in("confirmed")
-    short = order_in("confirmed", on_hand=1, quantity=3)  # backordered: waits for inventory
+    short = order_in("confirmed", on_hand=0, quantity=3)  # nothing to pick: waits for inventory
+    partly = order_in("confirmed", on_hand=1, quantity=3)  # pick the one, the rest follows
     held = order_in("picking")
     lifecycle.set_hold(held, users["sales"], "Credit check")
     asked = order_in("confirmed")  # a request inventory must decide
     kind = next(k for k, t in special_requests.request_types().items() if t.team == "inventory")
     special_requests.add_request(asked, kind, "One batch only", users["sales"])
     packed = order_in("packed")
+    carrier = order_in("dispatched")
     closed = order_in("delivered")
     db.session.commit()
 
+    orders = (draft, ready, short, partly, held, asked, packed, carrier, closed)
     teams = dict(db.session.execute(select(Order.id, owning_team())).all())
-    assert {o.ref: teams[o.id] for o in (draft, ready, short, held, asked, packed, closed)} == {
-        draft.ref: "sales", ready.ref: "fulfillment", short.ref: "inventory", held.ref: "sales",
-        asked.ref: "inventory", packed.ref: "fulfillment", closed.ref: None}
+    assert {o.ref: teams[o.id] for o in orders} == {
+        draft.ref: "sales", ready.ref: "fulfillment", short.ref: "inventory", partly.ref: "fulfillment",
+        held.ref: "sales", asked.ref: "inventory", packed.ref: "fulfillment", carrier.ref: None, closed.ref: None}
+    assert {o.ref: next_step(o).team for o in orders} == {o.ref: teams[o.id] for o in orders}  # one rule
 
     login("manager")
     assert set(refs(found(client, "/search?team=sales"))) == {draft.ref, held.ref}
     assert set(refs(found(client, "/search?team=inventory"))) == {short.ref, asked.ref}
     html = found(client, "/search?team=fulfillment&sort=number")
-    assert refs(html) == sorted([ready.ref, packed.ref])
+    assert refs(html) == sorted([ready.ref, partly.ref, packed.ref])
     assert "<td>Fulfillment</td>" in html
 
 
