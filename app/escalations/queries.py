@@ -24,6 +24,11 @@ VIEWS = {
 
 def escalation_page(view: str, user, q: str = "", page: int = 1):
     """One page of a tab of escalations (open: oldest first), searchable by order number or customer."""
+    return paginate(escalation_list(view, user, q), page)
+
+
+def escalation_list(view: str, user, q: str = ""):
+    """A tab of escalations as a statement (every row: to page, or to export)."""
     _label, where, order_by = VIEWS[view]
     stmt = (select(Escalation).join(Order, Order.id == Escalation.order_id)
             .join(Customer, Customer.id == Order.customer_id)
@@ -32,7 +37,7 @@ def escalation_page(view: str, user, q: str = "", page: int = 1):
             .where(*where(user)).order_by(*order_by, Escalation.id))
     if q:
         stmt = stmt.where(search_filter(q))
-    return paginate(stmt, page)
+    return stmt
 
 
 def open_for_order(order) -> list[Escalation]:

@@ -11,8 +11,10 @@ from app.escalations.forms import AssignForm, CommentForm, EscalateForm, HoldFor
 from app.escalations.models import Escalation
 from app.escalations.sla import RULES
 from app.extensions import db
+from app.formatting import when
 from app.orders.permissions import require, roles_for
 from app.orders.services import find_order
+from app.web.csv_stream import list_csv, wants_csv
 from app.web.inputs import choice_arg, page_arg, search_arg
 from app.web.messages import outcome
 from app.web.rendering import render
@@ -55,11 +57,23 @@ def _page_url(escalation: Escalation) -> str:
     return url_for("escalations.detail", escalation_id=escalation.id)
 
 
+ESCALATION_COLUMNS = (
+    ("escalation", lambda e: e.id), ("order", lambda e: e.order.ref), ("customer", lambda e: e.order.customer.name),
+    ("raised", lambda e: when(e.created_at, "%Y-%m-%d %H:%M")),
+    ("raised_by", lambda e: e.raised_by.display_name if e.raised_by else "SLA rule"),
+    ("reason", lambda e: e.reason), ("team", lambda e: e.team or ""), ("status", lambda e: e.status),
+    ("assignee", lambda e: e.assignee.display_name if e.assignee else ""),
+    ("resolved", lambda e: when(e.resolved_at, "%Y-%m-%d %H:%M")), ("resolution", lambda e: e.resolution_note),
+)
+
+
 @bp.get("/")
 @role_required(*roles_for("list_escalations"))
 def index():
     """Open escalations, oldest first (or mine, or resolved), searchable by order number."""
     view, q = choice_arg("show", queries.VIEWS, "open"), search_arg()
+    if wants_csv():
+        return list_csv(queries.escalation_list(view, current_user, q), ESCALATION_COLUMNS, f"escalations-{view}")
     return render("escalations/index.html", pagination=queries.escalation_page(view, current_user, q, page_arg()),
                   view=view, views=queries.VIEWS, q=q)
 

@@ -25,7 +25,7 @@ from app.orders.queries import (
 from app.orders.requests import pending_for
 from app.orders.states import OPEN_STATUSES
 from app.pagination import paginate
-from app.web.csv_stream import orders_csv, wants_csv
+from app.web.csv_stream import list_csv, orders_csv, wants_csv
 from app.web.inputs import page_arg, queue_args, search_arg
 from app.web.messages import outcome
 from app.web.rendering import render
@@ -56,9 +56,19 @@ def index():
                   backordered=products_waiting_for_stock())
 
 
+PRODUCT_COLUMNS = (
+    ("sku", lambda p: p.sku), ("name", lambda p: p.name), ("bin", lambda p: p.bin_location),
+    ("unit_price", lambda p: p.unit_price), ("on_hand", lambda p: p.on_hand), ("reserved", lambda p: p.reserved),
+    ("available", lambda p: p.available), ("reorder_point", lambda p: p.reorder_point),
+    ("lead_time_days", lambda p: p.lead_time_days), ("active", lambda p: "yes" if p.active else "no"),
+)
+
+
 @bp.get("/products")
 def products():
     q = search_arg()
+    if wants_csv():
+        return list_csv(product_list(q), PRODUCT_COLUMNS, "products")
     return render("inventory/products.html", q=q, pagination=paginate(product_list(q), page_arg()))
 
 

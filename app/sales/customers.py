@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.customers.models import Customer
 from app.customers.queries import customer_by_code, customers_matching
@@ -11,6 +12,7 @@ from app.orders.models import Order
 from app.pagination import paginate
 from app.sales.forms import CustomerForm
 from app.sales.routes import bp
+from app.web.csv_stream import list_csv, wants_csv
 from app.web.inputs import page_arg, search_arg
 from app.web.messages import outcome
 from app.web.rendering import render
@@ -26,9 +28,19 @@ def _fields(form) -> dict:
     return {name: (getattr(form, name).data or "").strip() for name in FIELDS}
 
 
+CUSTOMER_COLUMNS = (
+    ("code", lambda c: c.code), ("name", lambda c: c.name), ("contact", lambda c: c.contact_name),
+    ("email", lambda c: c.email), ("phone", lambda c: c.phone),
+    ("address", lambda c: next((a.text for a in c.addresses if a.is_default), "")),
+    ("price_terms", lambda c: c.price_terms),
+)
+
+
 @bp.get("/customers/")
 def customers():
     q = search_arg()
+    if wants_csv():
+        return list_csv(customers_matching(q).options(selectinload(Customer.addresses)), CUSTOMER_COLUMNS, "customers")
     pagination = paginate(customers_matching(q), page_arg())
     return render("sales/customers.html", pagination=pagination, q=q)
 

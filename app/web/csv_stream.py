@@ -5,7 +5,9 @@ import io
 
 from flask import Response, request, stream_with_context
 
+from app.extensions import db
 from app.orders import search as order_search
+from app.timeutil import business_today
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,3 +47,11 @@ def wants_csv() -> bool:
 def orders_csv(stmt, filename: str) -> Response:
     """Every order `stmt` finds (a list's statement, not one page of it) as a CSV download."""
     return csv_response(order_search.CSV_HEADER, order_search.csv_rows(stmt), filename)
+
+
+def list_csv(stmt, columns, name: str) -> Response:
+    """Every row `stmt` finds (the list as searched, not one page) as a CSV download named
+    `<name>-<today>.csv`; `columns`: ((header, the cell of a row), …)."""
+    header = [title for title, _ in columns]
+    rows = ([cell(item) for _, cell in columns] for item in db.session.execute(stmt).unique().scalars())
+    return csv_response(header, rows, f"{name}-{business_today().isoformat()}.csv")
