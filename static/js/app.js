@@ -288,7 +288,7 @@
 
     function regions() { return Array.prototype.slice.call(document.querySelectorAll("[data-live-topic]")); }
     function cursor(el) { return parseInt(el.getAttribute("data-live-since"), 10) || 0; }
-    function clock(t) { return new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+    function clock(t) { return new Date(t).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
     function show(state, message) {
       feed.setAttribute("data-state", state);
       document.body.classList.toggle("is-stale", state !== "live");
