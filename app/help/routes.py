@@ -27,9 +27,7 @@ def guide_url() -> str | None:
     return url_for("help.guide", team=team) if team else None
 
 
-@bp.app_template_global()
-def shortcuts_for(screen: str) -> list[shortcuts.Shortcut]:
-    return shortcuts.for_screen(screen)
+bp.add_app_template_global(shortcuts.for_screen, "shortcuts_for")
 
 
 @bp.route("/")

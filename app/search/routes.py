@@ -10,12 +10,12 @@ from app.auth.access import restrict_blueprint
 from app.errors import Refusal
 from app.orders import saved_filters
 from app.orders.permissions import roles_for
-from app.orders.search import CSV_HEADER, csv_rows, search_statement
+from app.orders.search import search_statement
 from app.orders.teams import TEAM_LABELS
 from app.pagination import paginate
 from app.search.forms import SaveFilterForm, SearchForm
 from app.timeutil import business_today
-from app.web.csv_stream import csv_response
+from app.web.csv_stream import orders_csv
 from app.web.inputs import page_arg
 from app.web.rendering import render
 from app.web.transaction import on_refusal
@@ -58,7 +58,7 @@ def export():
     form, search = _asked(request.args)
     if search is None:
         return _page(form, search)
-    return csv_response(CSV_HEADER, csv_rows(search_statement(search)), f"orders-{business_today().isoformat()}.csv")
+    return orders_csv(search_statement(search), f"orders-{business_today().isoformat()}.csv")
 
 
 @bp.post("/search/saved")
