@@ -58,6 +58,13 @@ class Config:
         "reserve_batch=Specific batch or lot=inventory;other=Other=fulfillment",
     )
     AMENDMENT_CHANNELS = os.environ.get("AMENDMENT_CHANNELS", "phone,email,online")
+    INTAKE_CHANNELS = os.environ.get("INTAKE_CHANNELS", "phone,email,online")  # approved intake channels
+    EXTRA_CLOSED_DAYS = os.environ.get("EXTRA_CLOSED_DAYS", "")  # ISO dates, comma-separated
+    # Company details printed on confirmations and packing slips, and the one currency (ISO 4217).
+    COMPANY_NUMBER = os.environ.get("COMPANY_NUMBER", "")
+    VAT_NUMBER = os.environ.get("VAT_NUMBER", "")
+    BUSINESS_EMAIL = os.environ.get("BUSINESS_EMAIL", "")
+    CURRENCY = os.environ.get("CURRENCY", "GBP")
     MAX_EMAIL_BYTES = int(os.environ.get("MAX_EMAIL_BYTES", str(5 * 1024 * 1024)))
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))

@@ -2,8 +2,16 @@
 
 from app.attachments.models import OrderAttachment
 from app.auth.models import LoginAttempt, LoginSession, User, UserRole
-from app.catalog.models import CustomerPrice, PriceBreak, Product, StockMovement
-from app.customers.models import Address, Customer
+from app.catalog.models import (
+    CustomerPrice,
+    PriceBreak,
+    PriceChange,
+    PriceList,
+    PriceListItem,
+    Product,
+    StockMovement,
+)
+from app.customers.models import Address, Contact, Customer
 from app.documents.models import Document
 from app.escalations.models import Escalation, EscalationComment
 from app.events.models import Event
@@ -24,10 +32,12 @@ from app.orders.models import (
 from app.orders.notes import OrderNote
 from app.orders.saved_filters import SavedFilter
 from app.orders.waves import PickWave, WavePreference
+from app.settings.models import Setting
 
 __all__ = [
     "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
     "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderAttachment", "OrderNote", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "SavedFilter", "Shipment", "ShipmentLine", "SpecialRequest",
-    "StockMovement", "User", "UserRole", "WavePreference",
+    "StockMovement", "User", "UserRole", "WavePreference", "Contact", "PriceChange", "PriceList",
+    "PriceListItem", "Setting",
 ]

@@ -60,6 +60,8 @@ class Order(db.Model):
     channel: Mapped[str] = mapped_column(String(10))
     method: Mapped[str] = mapped_column(String(10), default="delivery")
     address: Mapped[str] = mapped_column(Text, default="")
+    # the customer's address chosen for this order (the text above is the copy the order keeps)
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     instructions: Mapped[str] = mapped_column(Text, default="")
     customer_reference: Mapped[str] = mapped_column(String(60), default="", index=True)
     requested_date: Mapped[date | None] = mapped_column()
@@ -158,6 +160,8 @@ class OrderLine(db.Model):
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     list_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # the price before any override
+    # VAT rate in percent as it was when the line was entered (None: the product's rate now)
+    tax_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     price_override_reason: Mapped[str] = mapped_column(String(200), default="")
     price_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     qty_reserved: Mapped[int] = mapped_column(default=0)

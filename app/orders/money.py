@@ -1,0 +1,63 @@
+"""An order's money: net, VAT per rate and gross — the one calculation every screen, document
+and credit check uses.
+
+VAT is charged at each line's rate (the product's rate when the line was entered) only for a
+customer whose tax treatment is "standard"; zero-rated, reverse-charge and exempt customers
+pay no VAT. VAT is worked out per rate on the net total of that rate and rounded half up to
+the penny, as HMRC allows for invoices.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class VatLine:
+    rate: Decimal  # percent
+    net: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    net: Decimal
+    vat_lines: tuple[VatLine, ...]
+    treatment: str
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((v.vat for v in self.vat_lines), ZERO)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+
+def line_rate(line, treatment: str) -> Decimal:
+    """The VAT rate (percent) that applies to an order line for this tax treatment."""
+    if treatment != "standard":
+        return ZERO
+    rate = line.tax_rate if line.tax_rate is not None else line.product.tax_rate
+    return Decimal(rate)
+
+
+def totals(lines, treatment: str = "standard") -> Totals:
+    """Net, VAT per rate and gross of order lines (anything with quantity, unit_price, tax_rate
+    and product) for a customer with this tax treatment."""
+    by_rate: dict[Decimal, Decimal] = {}
+    for line in lines:
+        net = (Decimal(line.unit_price) * line.quantity).quantize(PENNY)
+        rate = line_rate(line, treatment).quantize(PENNY)
+        by_rate[rate] = by_rate.get(rate, ZERO) + net
+    vat_lines = tuple(
+        VatLine(rate, net, (net * rate / 100).quantize(PENNY, rounding=ROUND_HALF_UP))
+        for rate, net in sorted(by_rate.items(), reverse=True))
+    return Totals(sum(by_rate.values(), ZERO), vat_lines, treatment)
+
+
+def order_totals(order) -> Totals:
+    """The totals of an order for its customer's tax treatment."""
+    return totals(order.lines, order.customer.tax_treatment)
