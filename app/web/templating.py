@@ -8,6 +8,7 @@ from app.auth.models import ROLE_LABELS
 from app.formatting import age, date_placeholder, day, entry_date, money, when
 from app.orders import permissions
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
+from app.settings.store import setting
 
 
 def can(action: str, subject=None) -> bool:
@@ -26,6 +27,7 @@ def install(app: Flask) -> None:
         live_since=live_since, live_interval=live_interval, my_notifications=my_notifications, here=here,
         STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
         METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can, date_placeholder=date_placeholder,
+        setting=setting,  # the business's tuned settings (app/settings/store.py)
     )
 
     @app.context_processor
