@@ -10,6 +10,7 @@ from app import create_app
 from app.backup import BackupRefused, backup_sqlite
 from app.config import TestConfig
 from app.extensions import db
+from app.orders.confirmation import confirmations_suppressed
 
 
 @pytest.fixture
@@ -81,3 +82,23 @@ def test_backup_refuses_to_overwrite_or_to_copy_onto_itself(live_file_app, tmp_p
 def test_backup_of_postgresql_points_to_pg_dump(tmp_path):
     with pytest.raises(BackupRefused, match="pg_dump"):
         backup_sqlite("postgresql+psycopg://u:p@localhost/db", tmp_path / "x.sqlite")
+
+
+def test_a_restored_backup_holds_every_order(app, make_order, make_product, tmp_path):
+    """Back up the test database, open the copy as the app's database, find every order."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL is backed up with pg_dump (README)")
+    product = make_product(on_hand=50)
+    with confirmations_suppressed():  # no PDFs: this test looks at orders, not documents
+        numbers = sorted(make_order(lines=[(product, 2)], submit=True).number for _ in range(5))
+    db.session.remove()
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "restore.sqlite")])
+    assert result.exit_code == 0, result.output
+    restored = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'restore.sqlite'}")
+    with restored.app_context():
+        found = db.session.execute(db.text("SELECT number FROM orders WHERE number IS NOT NULL ORDER BY number"))
+        assert [n for (n,) in found] == numbers
+        assert restored.test_cli_runner().invoke(args=["stock", "check"]).exit_code == 0
+        db.session.remove()
+        db.engine.dispose()
