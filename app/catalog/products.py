@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 from stdnum import ean
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from app.catalog.models import (
     CustomerPrice,
@@ -143,9 +143,11 @@ def _check_gtin(gtin: str | None, product: Product | None) -> None:
         return
     try:
         ean.validate(gtin)
-    except ValidationError as exc:
-        raise ProductError(f"“{gtin[:20]}” is not a valid GTIN (8, 12, 13 or 14 digits with a correct check "
-                           f"digit): {str(exc).rstrip('.').lower()}.", "gtin") from None
+    except InvalidChecksum:
+        raise ProductError(f"“{gtin}” is not a valid GTIN: its check digit (the last one) is wrong. "
+                           "Copy the number under the barcode again.", "gtin") from None
+    except ValidationError:
+        raise ProductError(f"“{gtin[:20]}” is not a valid GTIN: a GTIN is 8, 12, 13 or 14 digits.", "gtin") from None
     clash = db.session.execute(select(Product).where(Product.gtin == gtin)).scalar_one_or_none()
     if clash is not None and clash is not product:
         raise ProductError(f"GTIN {gtin} already belongs to {clash.sku} “{clash.name}”.", "gtin")
@@ -195,14 +197,21 @@ def set_active(product: Product, active: bool, actor) -> None:
                  before={"active": not active}, after={"active": active})
 
 
-def delete_product(product: Product, actor) -> None:
-    """Delete a product nobody ever ordered and that has no stock history, with its prices."""
+def kept_because(product: Product) -> str | None:
+    """Why the product cannot be deleted (it has been ordered, or it is in the stock ledger), or None."""
     if has_been_ordered(product):
-        raise Refusal(f"{product.sku} has been ordered, so it is kept for the orders' records. "
-                      "Deactivate it instead.")
+        return f"{product.sku} has been ordered, so it is kept for the orders' records. Deactivate it instead."
     moved = db.session.execute(select(StockMovement.id).where(StockMovement.product_id == product.id).limit(1)).first()
     if moved is not None:
-        raise Refusal(f"{product.sku} has stock movements in the ledger, so it is kept. Deactivate it instead.")
+        return f"{product.sku} has stock movements in the ledger, so it is kept. Deactivate it instead."
+    return None
+
+
+def delete_product(product: Product, actor) -> None:
+    """Delete a product nobody ever ordered and that has no stock history, with its prices."""
+    reason = kept_because(product)
+    if reason:
+        raise Refusal(reason)
     before = _fields(product)
     for model in (PriceBreak, PriceChange, CustomerPrice, PriceListItem):
         db.session.execute(delete(model).where(model.product_id == product.id))

@@ -180,7 +180,8 @@ def _render_edit(product, product_form=None, break_form=None, break_id=None, del
     return render("inventory/product_form.html", status=status, product=product,
                   form=product_form or ProductForm(formdata=None, obj=product),
                   rows=rows, add_break=break_form if break_id == "new" else BreakForm(formdata=None, prefix="new"),
-                  ordered=catalogue.has_been_ordered(product), delete=delete or DeleteProductForm(formdata=None))
+                  ordered=catalogue.has_been_ordered(product), kept_because=catalogue.kept_because(product),
+                  delete=delete or DeleteProductForm(formdata=None))
 
 
 @bp.get("/products/<sku>/edit")

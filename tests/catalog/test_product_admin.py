@@ -60,7 +60,7 @@ def test_inventory_creates_a_product_with_every_field_and_its_first_price(client
     [event] = events("product.created")
     assert event.after["sku"] == "BOLT-M8" and event.actor.username == "inventory"
     page = client.get("/inventory/products/BOLT-M8").get_data(as_text=True)
-    assert "BOLT-M8: created" in page and "packs of 6 box" in page and "4006381333931" in page
+    assert "BOLT-M8: created" in page and "packs of 6: order quantities are multiples of 6" in page and "4006381333931" in page
     assert "Price history" in page and "12.50" in page
 
 
@@ -96,8 +96,9 @@ def test_saving_without_a_change_records_nothing(client, created):
     ("unit_price", "NaN", "Enter a number, like 12.50."),
     ("tax_rate", "120", "A percentage from 0 to 100, like 20."),
     ("lead_time_days", "-2", "From 0 to 365 days."),
-    ("gtin", "4006381333932", "is not a valid GTIN"),
-    ("gtin", "12345", "is not a valid GTIN"),
+    ("gtin", "4006381333932", "“4006381333932” is not a valid GTIN: its check digit (the last one) is wrong."),
+    ("gtin", "12345", "“12345” is not a valid GTIN: a GTIN is 8, 12, 13 or 14 digits."),
+    ("gtin", "40063813339x1", "is not a valid GTIN: a GTIN is 8, 12, 13 or 14 digits."),
 ])
 def test_a_refused_field_says_why_next_to_it_and_keeps_what_was_typed(client, login, field, value, message):
     token = login("inventory")
@@ -186,7 +187,7 @@ def test_an_ordered_product_is_never_deleted_and_keeps_its_sku(client, login, ma
     make_order(lines=[(p, 2)])
     token = login("inventory")
     page = client.get("/inventory/products/ORD-1/edit").get_data(as_text=True)
-    assert "has been ordered, so it is never deleted" in page and 'id="delete-product"' not in page
+    assert "Never deleted: ORD-1 has been ordered" in page and 'id="delete-product"' not in page
     response = post(client, "/inventory/products/ORD-1/delete", token, confirm="y")
     assert response.headers["Location"].endswith("/inventory/products/ORD-1/edit")
     assert "ORD-1 has been ordered, so it is kept for the orders&#39; records. Deactivate it instead." in client.get(
@@ -194,6 +195,15 @@ def test_an_ordered_product_is_never_deleted_and_keeps_its_sku(client, login, ma
     response = post(client, "/inventory/products/ORD-1/edit", token, **edit_fields(p, sku="ORD-2", gtin=""))
     assert response.status_code == 422 and "ORD-1 has been ordered, so its SKU cannot change." in response.get_data(as_text=True)
     assert product("ORD-1") is not None and product("ORD-2") is None
+
+
+def test_a_product_with_stock_history_is_kept_too(client, login, make_product):
+    make_product(sku="STOCKED-1", on_hand=5)
+    token = login("inventory")
+    page = client.get("/inventory/products/STOCKED-1/edit").get_data(as_text=True)
+    assert "STOCKED-1 has stock movements in the ledger" in page and 'id="delete-product"' not in page
+    post(client, "/inventory/products/STOCKED-1/delete", token, confirm="y")
+    assert product("STOCKED-1") is not None
 
 
 def test_a_product_not_yet_ordered_may_get_a_new_sku(client, login, make_product):
