@@ -1,7 +1,8 @@
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
+from app.auth.access import DASHBOARD_ROLES, ORDER_VIEWERS, ensure_roles
+from app.catalog import products as catalogue
 from app.catalog import stock
 from app.catalog.models import Product
 from app.catalog.queries import (
@@ -11,7 +12,14 @@ from app.catalog.queries import (
     product_list,
     recent_movements,
 )
-from app.inventory.forms import AdjustForm, ReceiveForm
+from app.inventory.forms import (
+    ActiveForm,
+    AdjustForm,
+    BreakForm,
+    DeleteProductForm,
+    ProductForm,
+    ReceiveForm,
+)
 from app.orders.backorders import allocate_backorders, waiting_lines
 from app.orders.models import Order
 from app.orders.queries import (
@@ -32,7 +40,10 @@ from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("inventory", __name__)
-restrict_blueprint(bp, *DASHBOARD_ROLES["inventory"])
+# Sales and fulfillment read the catalogue (a product's page and the list); the rest is the
+# inventory team's (and the manager's).
+READABLE = {"inventory.products", "inventory.product"}
+bp.before_request(lambda: ensure_roles(*(ORDER_VIEWERS if request.endpoint in READABLE else DASHBOARD_ROLES["inventory"])))
 
 QUEUES = {
     q.key: q
@@ -79,6 +90,7 @@ def get_product(sku: str) -> Product:
 def _render_product(product, receive=None, adjust=None, status=200):
     context = dict(product=product, receive=receive or ReceiveForm(formdata=None),
                    adjust=adjust or AdjustForm(formdata=None), reservations=reservations_of(product),
+                   breaks=catalogue.breaks_of(product), history=catalogue.price_history(product),
                    waiting=waiting_lines(product.id), pagination=paginate(movements_of(product), page_arg()))
     return render("inventory/product.html", status=status, **context)
 
@@ -127,3 +139,123 @@ def allocate(sku):
     else:
         flash(f"{product.sku}: nothing allocated: no stock available or no order waiting.", "info")
     return redirect(url_for("inventory.product", sku=product.sku))
+
+
+# --- looking after the catalogue: create, edit, breaks, deactivate, delete -----------------
+
+@bp.get("/products/new")
+def new_product():
+    return render("inventory/product_form.html", form=ProductForm(formdata=None), product=None)
+
+
+@bp.post("/products/new")
+def create_product():
+    form = ProductForm()
+    if not form.validate():
+        return render("inventory/product_form.html", form=form, product=None, status=422)
+    on_refusal(lambda exc: _refused_product(form, exc, None))
+    product = catalogue.create_product(form.values(), current_user)
+    flash(outcome(product.sku, "created", "receive its opening stock below"), "success")
+    return redirect(url_for("inventory.product", sku=product.sku))
+
+
+def _refused_product(form, exc, sku):
+    """The form again with the refusal next to its field (what was typed is kept)."""
+    field = getattr(exc, "field", None)
+    if field in form:
+        form[field].errors = [*form[field].errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+    return _render_edit(get_product(sku), product_form=form) if sku else render(
+        "inventory/product_form.html", form=form, product=None)
+
+
+def _render_edit(product, product_form=None, break_form=None, break_id=None, delete=None, status=200):
+    """The edit page: the product's fields, its quantity breaks (one form per row, the one refused
+    kept as typed), deactivating and, for a product never ordered, deleting."""
+    rows = []
+    for item in catalogue.breaks_of(product):
+        form = break_form if break_id == item.id else BreakForm(formdata=None, obj=item, prefix=f"b{item.id}")
+        rows.append((item, form))
+    return render("inventory/product_form.html", status=status, product=product,
+                  form=product_form or ProductForm(formdata=None, obj=product),
+                  rows=rows, add_break=break_form if break_id == "new" else BreakForm(formdata=None, prefix="new"),
+                  ordered=catalogue.has_been_ordered(product), kept_because=catalogue.kept_because(product),
+                  delete=delete or DeleteProductForm(formdata=None))
+
+
+@bp.get("/products/<sku>/edit")
+def edit_product(sku):
+    return _render_edit(get_product(sku))
+
+
+@bp.post("/products/<sku>/edit")
+def update_product(sku):
+    product, form = get_product(sku), ProductForm()
+    if not form.validate():
+        return _render_edit(product, product_form=form, status=422)
+    on_refusal(lambda exc: _refused_product(form, exc, sku))
+    changed = catalogue.update_product(product, form.values(), current_user)
+    flash(outcome(product.sku, "changed " + ", ".join(changed) if changed else "nothing changed"),
+          "success" if changed else "info")
+    return redirect(url_for("inventory.product", sku=product.sku))
+
+
+def _break_change(sku, break_id, change):
+    """Add or change a quantity break from its row's form; refused: the edit page with the row as typed."""
+    product = get_product(sku)
+    form = BreakForm(prefix="new" if break_id == "new" else f"b{break_id}")
+    if not form.validate():
+        return _render_edit(product, break_form=form, break_id=break_id, status=422)
+
+    def refused(exc):
+        field = getattr(exc, "field", None)
+        target = form[field] if field in form else form.min_quantity
+        target.errors = [*target.errors, str(exc)]
+        return _render_edit(get_product(sku), break_form=form, break_id=break_id)
+
+    on_refusal(refused)
+    item = change(product, form.values())
+    flash(outcome(product.sku, f"quantity break from {item.min_quantity} at {item.unit_price} saved"), "success")
+    return redirect(url_for("inventory.edit_product", sku=product.sku, _anchor="breaks"))
+
+
+@bp.post("/products/<sku>/breaks")
+def add_break(sku):
+    return _break_change(sku, "new", lambda product, values: catalogue.add_break(product, current_user, **values))
+
+
+@bp.post("/products/<sku>/breaks/<int:break_id>")
+def change_break(sku, break_id):
+    return _break_change(sku, break_id, lambda product, values: catalogue.change_break(
+        product, break_id, current_user, **values))
+
+
+@bp.post("/products/<sku>/breaks/<int:break_id>/remove")
+def remove_break(sku, break_id):
+    product = get_product(sku)
+    on_refusal(back=url_for("inventory.edit_product", sku=product.sku, _anchor="breaks"))
+    catalogue.remove_break(product, break_id, current_user)
+    flash(outcome(product.sku, "quantity break removed"), "success")
+    return redirect(url_for("inventory.edit_product", sku=product.sku, _anchor="breaks"))
+
+
+@bp.post("/products/<sku>/active")
+def set_active(sku):
+    product, form = get_product(sku), ActiveForm()
+    on_refusal(back=url_for("inventory.product", sku=product.sku))
+    catalogue.set_active(product, bool(form.validate() and form.active.data), current_user)
+    flash(outcome(product.sku, "reactivated: it can be ordered again" if product.active
+                  else "deactivated: it can no longer be added to orders or amendments"), "success")
+    return redirect(url_for("inventory.product", sku=product.sku))
+
+
+@bp.post("/products/<sku>/delete")
+def delete_product(sku):
+    product, form = get_product(sku), DeleteProductForm()
+    if not form.validate():
+        return _render_edit(product, delete=form, status=422)
+    on_refusal(back=url_for("inventory.edit_product", sku=product.sku))
+    catalogue.delete_product(product, current_user)
+    flash(f"{sku}: deleted.", "success")
+    return redirect(url_for("inventory.products"))

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.access import role_required
+from app.catalog.products import PackSizeError
 from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db
@@ -163,8 +164,21 @@ def _refused_amend(ref, form, exc):
     """The amendment was refused, or someone saved the order between our version check and our write."""
     if isinstance(exc, Conflict):
         return _conflict(get_order(ref), form)
-    form.form_errors.append(str(exc))
-    return _render_amend(get_order(ref), form, status=422)
+    order = get_order(ref)
+    row = _row_of(order, form, exc.sku) if isinstance(exc, PackSizeError) else None
+    if row is not None:  # a quantity that is not whole packs: the message next to that quantity
+        row.quantity.errors = [*row.quantity.errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+    return _render_amend(order, form, status=422)
+
+
+def _row_of(order, form: AmendForm, sku: str):
+    """The row of the amend form (an existing line's, else an added one) that sets `sku`'s quantity."""
+    skus = {line.id: line.sku for line in order.lines}
+    rows = [e.form for e in form.quantities if skus.get(e.line_id.data) == sku]
+    rows += [e.form for e in form.additions if e.form.product is not None and e.form.product.sku == sku]
+    return rows[0] if rows else None
 
 
 @bp.post("/<ref>/ask-release")

@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.catalog import services as stock
 from app.catalog.pricing import price_for
+from app.catalog.products import check_orderable, check_pack_quantity
 from app.events.services import record_event
 from app.extensions import db
 from app.formatting import day, money
@@ -105,6 +106,8 @@ def _validate(amendment: Amendment) -> None:
 
 
 def _change_quantity(order: Order, line: OrderLine, quantity: int) -> None:
+    if quantity:
+        check_pack_quantity(line.product, quantity)
     if quantity < line.qty_shipped:
         raise OrderError(f"{line.sku}: {line.qty_shipped} already shipped; the quantity cannot go below that.")
     if quantity == 0:
@@ -133,6 +136,7 @@ def price_after(order: Order, line: OrderLine, quantity: int):
 
 def _add(order: Order, product, quantity: int) -> None:
     existing = next((x for x in order.lines if x.product_id == product.id), None)
+    check_orderable(product, quantity + (existing.quantity if existing is not None else 0))
     if existing is not None:
         _change_quantity(order, existing, existing.quantity + quantity)
         return

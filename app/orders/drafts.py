@@ -11,6 +11,7 @@ from flask import current_app
 from app.catalog import services as stock
 from app.catalog.models import Product
 from app.catalog.pricing import floor_price, price_for, prices_for
+from app.catalog.products import check_orderable, check_pack_quantity
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle, verification
@@ -72,9 +73,8 @@ def add_product(order: Order, product: Product, quantity: int, actor) -> OrderLi
     _editable(order)
     if quantity < 1 or quantity > 100_000:
         raise OrderError("Quantity must be a whole number from 1 to 100,000.")
-    if not product.active:
-        raise OrderError(f"{product.sku} is no longer sold.")
     line = next((x for x in order.lines if x.product_id == product.id), None)
+    check_orderable(product, quantity + (line.quantity if line is not None else 0))
     if line is not None:
         return set_quantity(order, line.id, line.quantity + quantity, actor)
     price = price_for(order.customer_id, product, quantity)
@@ -94,6 +94,7 @@ def set_quantity(order: Order, line_id: int, quantity: int, actor) -> OrderLine:
     if quantity < 1 or quantity > 100_000:
         raise OrderError("Quantity must be a whole number from 1 to 100,000 (remove the line to drop it).")
     line = _line(order, line_id)
+    check_pack_quantity(line.product, quantity)
     before = line.quantity
     line.quantity = quantity
     if not line.price_override_reason:
@@ -144,6 +145,13 @@ def _reprice(order: Order) -> None:
         line.unit_price = price.unit_price
 
 
+def _whole_packs(line: OrderLine, reserved: int) -> int:
+    """Reducing to stock keeps whole packs: units beyond the last whole pack are given back."""
+    loose = reserved % (line.product.pack_size or 1)
+    stock.release_stock(line.product_id, loose)
+    return reserved - loose
+
+
 def submit_draft(order: Order, actor, choices: dict[int, str] | None = None) -> Order:
     """Submit a reviewed draft: every flag acknowledged, shortages handled as the rep chose
     per line (backorder the rest, reduce to stock, or hold the order), stock reserved."""
@@ -159,7 +167,7 @@ def submit_draft(order: Order, actor, choices: dict[int, str] | None = None) -> 
              if choices.get(line.id) == "hold" and line.quantity > stock.available(line.product_id)]
     for line in by_product(order.lines):  # every line in one pass, in the one lock order
         if choices.get(line.id) == "reduce":
-            line.qty_reserved = stock.reserve_up_to(line.product_id, line.quantity)
+            line.qty_reserved = _whole_packs(line, stock.reserve_up_to(line.product_id, line.quantity))
             line.quantity = line.qty_reserved or line.quantity
         else:
             reserve_line(line)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from app.catalog.queries import product_by_sku
 from app.customers.models import Customer
+from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import drafts
@@ -166,7 +167,7 @@ def draft_from_email(inbound: InboundEmail, customer: Customer, actor, parsed: P
             continue
         try:
             drafts.add_product(order, product, quantity, actor)
-        except OrderError as exc:
+        except Refusal as exc:  # a deactivated product, part packs…: left for the rep
             parsed.problems.append(f"{sku}: {exc}")
     record_event("order.email_received", f"Order email from {parsed.sender or 'unknown sender'}: {parsed.subject}"[:300],
                  order=order, actor=actor)

@@ -187,6 +187,9 @@ RULES: dict[str, Rule] = {
     "comment_escalation": Rule("Commenting on an escalation", _concerned_with, _escalation_open),
     # oversight
     "view_review": Rule("Reviewing order processing over a period", DASHBOARD_ROLES["manager"]),
+    # the catalogue (app/catalog/products.py): sales and fulfillment read a product, inventory changes it
+    "edit_product": Rule("Changing a product", DASHBOARD_ROLES["inventory"]),
+    "move_stock": Rule("Receiving or adjusting stock", DASHBOARD_ROLES["inventory"]),
     # customers and the audit log
     "view_customer": Rule("Opening a customer", SALES),
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),

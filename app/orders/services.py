@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
+from app.catalog.products import check_pack_quantity
 from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
@@ -65,6 +66,7 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
         raise OrderError("Lines can only be added to a draft; amend a confirmed order instead.")
     if quantity <= 0:
         raise OrderError("Quantity must be at least 1.")
+    check_pack_quantity(product, quantity)
     line = OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
         unit_price=product.unit_price if unit_price is None else unit_price, list_price=product.unit_price,

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.catalog.pricing import customer_prices
+from app.catalog.products import PackSizeError
 from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
 from app.customers.queries import customers_matching, town_of
@@ -141,15 +142,17 @@ def _after_change(order, *, block=None, oob=AFTER_EDIT, **extra):
     return render(EDIT, block=block, oob=oob, **context)
 
 
-def _edit(ref, change, *, form: DraftChangeForm, answer=None, refused=None, field=None, **extra):
+def _edit(ref, change, *, form: DraftChangeForm, answer=None, refused=None, field=None, pack_field=None, **extra):
     """Run one change on a draft from `form`, with the version check and the refusals shown in
-    place: next to `field` when given (with the form in `refused`, so nothing typed is lost)."""
+    place: next to `field` when given (with the form in `refused`, so nothing typed is lost);
+    a quantity that is not whole packs next to `pack_field`."""
     order = _draft(ref)
     conflict = _stale(order, form)
     if conflict:
         return conflict
     answer = answer or LINES_ANSWER
-    on_refusal(lambda exc: _refused_edit(ref, exc, answer, refused, field, extra))
+    on_refusal(lambda exc: _refused_edit(ref, exc, answer, refused,
+                                         pack_field if isinstance(exc, PackSizeError) and pack_field else field, extra))
     change(order)
     db.session.flush()
     return _after_change(order, **answer, **extra)
@@ -201,7 +204,7 @@ def add_line(ref):
         drafts.add_product(order, product, form.quantity.data, current_user)
 
     return _edit(ref, change, form=form, add_form=AddLineForm(formdata=None),
-                 refused={"add_form": form}, field=form.sku)
+                 refused={"add_form": form}, field=form.sku, pack_field=form.quantity)
 
 
 def _only_match(term):
@@ -219,7 +222,8 @@ def change_quantity(ref, line_id):
         return _after_change(_draft(ref), **LINES_ANSWER, add_form=AddLineForm(formdata=None),
                              quantity_form=form, quantity_line=line_id)
     return _edit(ref, lambda o: drafts.set_quantity(o, line_id, form.quantity.data, current_user),
-                 form=form, add_form=AddLineForm(formdata=None))
+                 form=form, add_form=AddLineForm(formdata=None), pack_field=form.quantity,
+                 refused={"quantity_form": form, "quantity_line": line_id})
 
 
 @bp.post("/orders/<ref>/lines/<int:line_id>/remove")

@@ -97,6 +97,11 @@ def empty_note(page):
     expect(page.locator("#order-notes .field__error").first).to_be_visible()
 
 
+def empty_product_form(page):
+    page.locator("#save-product").click()
+    expect(page.locator("#sku-error")).to_be_visible()
+
+
 def queue_states(role, base, queues):
     """Each tab of a dashboard's queue, plus the list emptied by a search."""
     states = [State(f"{role} {key}", role, f"{base}?view={key}") for key in queues]
@@ -138,8 +143,13 @@ STATES = [
     *queue_states("inventory", "/inventory/", INVENTORY_QUEUES),
     State("products", "inventory", "/inventory/products"),
     State("product", "inventory", "/inventory/products/{sku}"),
+    State("product edit", "inventory", "/inventory/products/{sku}/edit"),
+    State("product edit never ordered", "inventory", "/inventory/products/{spare_sku}/edit"),
+    State("new product", "inventory", "/inventory/products/new"),
+    State("new product refused", "inventory", "/inventory/products/new", empty_product_form),
     State("order for inventory", "inventory", "/orders/{requests}"),
     *queue_states("fulfillment", "/fulfillment/", FULFILLMENT_QUEUES),
+    State("product for fulfillment", "fulfillment", "/inventory/products/{sku}"),
     State("wave", "fulfillment", "/fulfillment/waves/{wave}"),
     State("guide fulfillment", "fulfillment", "/help/fulfillment"),
     State("pick", "fulfillment", "/fulfillment/orders/{wave_order}/pick"),
@@ -169,6 +179,7 @@ def book(order_in, make_order, make_customer, make_product, users):
         birch = make_customer("Birchwood Joinery")
         hinge = make_product(name="Brass hinge 50 mm", on_hand=2, reorder_point=10)
         make_product(name="Steel hinge 75 mm", on_hand=40)
+        spare = make_product(name="Spare washer", on_hand=0)  # never ordered nor stocked: may be deleted
         soon = business_today() + timedelta(days=2)
         made = {
             "draft": make_order([(hinge, 5)], customer=acme),
@@ -190,7 +201,7 @@ def book(order_in, make_order, make_customer, make_product, users):
         _email, message = order_paperwork(made["dispatched"])
         db.session.commit()
     names = {key: order.ref for key, order in made.items()}
-    names.update(customer=acme.code, sku=hinge.sku, wave=wave.id, wave_order=wave_orders[0].ref,
+    names.update(customer=acme.code, sku=hinge.sku, spare_sku=spare.sku, wave=wave.id, wave_order=wave_orders[0].ref,
                  escalation=escalation.id, message=message.id,
                  event=db.session.execute(select(Event.id).order_by(Event.id.desc()).limit(1)).scalar())
     db.session.commit()

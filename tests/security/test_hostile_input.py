@@ -104,6 +104,9 @@ SEARCH_ARGS = {"q": "SO", "sku": "SKU", "dates": "promised", "start": "2026-01-0
 CUSTOMER_FORM = {"name": "Hostile Ltd", "contact_name": "Pat", "email": "pat@example.com",
                  "phone": "0113 496 0000", "address": "1 Road\nLeeds LS1 1AA", "notes": "Note"}
 BACK = {"version": VERSION, "next": "/orders/{order}"}
+PRODUCT_FORM = {"sku": "HOSTILE-1", "name": "Hostile bolt", "description": "x", "unit": "box", "pack_size": "6",
+                "bin_location": "Z-01", "unit_price": "12.50", "tax_rate": "20", "lead_time_days": "5",
+                "reorder_point": "1", "gtin": "4006381333931"}
 
 PARAMS: dict[str, dict | list[dict]] = {
     "GET admin.index": {"q": "boss", "page": "1"},
@@ -139,6 +142,17 @@ PARAMS: dict[str, dict | list[dict]] = {
     "GET inventory.product": {"page": "1"},
     "POST inventory.receive": {"quantity": "5", "reference": "PO-1"},
     "POST inventory.adjust": {"change": "1", "reason": "Stock count"},
+    "GET inventory.new_product": {},
+    "POST inventory.create_product": PRODUCT_FORM,
+    "GET inventory.edit_product": {},
+    "POST inventory.update_product": PRODUCT_FORM,
+    "POST inventory.add_break": {"new-min_quantity": "12", "new-unit_price": "9.50", "new-valid_from": "2027-01-01",
+                                 "new-valid_to": "31/03/2027"},
+    "POST inventory.change_break": {"b1-min_quantity": "12", "b1-unit_price": "9.50", "b1-valid_from": "",
+                                    "b1-valid_to": "2027-03-31"},
+    "POST inventory.remove_break": {},
+    "POST inventory.set_active": {"active": "yes"},
+    "POST inventory.delete_product": {"confirm": "y"},
     "GET live.poll": {"since": "0", "topics": "orders"},
     "GET mail.index": {"view": "all", "q": "Order", "page": "1"},
     "POST mail.retry": {"next": "/mail/"},
