@@ -4,7 +4,7 @@ The first that applies wins:
 1. the customer's own price (CustomerPrice valid that day, from a quantity at most the one
    ordered: the one from the highest quantity);
 2. the customer's price list (Customer.price_list_id, only while the list is active; same rule);
-3. the best general quantity break valid that day, if it is below the list price;
+3. the best (cheapest) general quantity break reached, valid that day, if below the list price;
 4. the list price.
 A row is valid on a day from its valid_from (None: always) to its valid_to (None: until
 changed; inclusive when set).
@@ -90,7 +90,8 @@ def _resolve(product: Product, quantity: int, own: dict, listed: dict, breaks: d
     if item is not None:
         return Price(item.unit_price, "price_list", product.unit_price,
                      f"{list_title(item.name)} (from {item.min_quantity}{_until(item.valid_to)})")
-    best = _first(breaks.get(product.id, []), quantity)
+    best = min((row for row in breaks.get(product.id, []) if row.min_quantity <= quantity),
+               key=lambda row: row.unit_price, default=None)
     if best is not None and best.unit_price < product.unit_price:
         return Price(best.unit_price, "break", product.unit_price,
                      f"Quantity break from {best.min_quantity}{_until(best.valid_to)}")
