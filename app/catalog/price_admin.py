@@ -173,7 +173,7 @@ def customer_price_rows(customer: Customer) -> list[tuple[CustomerPrice, Product
     return list(db.session.execute(
         select(CustomerPrice, Product).join(Product, Product.id == CustomerPrice.product_id)
         .where(CustomerPrice.customer_id == customer.id)
-        .order_by(Product.sku, CustomerPrice.min_quantity, CustomerPrice.valid_from.asc().nulls_first())).tuples())
+        .order_by(Product.sku, CustomerPrice.min_quantity, CustomerPrice.valid_from.asc().nulls_first())).all())
 
 
 def save_customer_price(customer: Customer, sku: str, min_quantity: int, unit_price: Decimal,
