@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from app.attachments.services import attach_file
-from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.auth.models import ROLES
+from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.escalations import services as escalations
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed

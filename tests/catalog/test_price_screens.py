@@ -10,6 +10,8 @@ from sqlalchemy import select
 from app.catalog.models import CustomerPrice, PriceChange, PriceList, PriceListItem
 from app.events.models import Event
 from app.extensions import db
+from app.orders.amendments import preview_amendment
+from app.orders.confirmation import confirmations_suppressed
 
 
 @pytest.fixture
@@ -196,3 +198,13 @@ def test_the_entry_screen_says_which_price_applies_and_why(client, login, produc
     assert "Customer price for C0001 (from 5)" in page
     lookup = client.get(f"/sales/orders/{order.ref}/products?sku=BOLT").get_data(as_text=True)
     assert 'title="List price"' in lookup  # one piece: below the agreed quantity
+
+
+def test_the_amendment_preview_says_why_a_line_is_repriced(product, customer, make_order):
+    db.session.add(CustomerPrice(customer_id=customer.id, product_id=product.id, min_quantity=10,
+                                 unit_price=Decimal("7.50")))
+    db.session.commit()
+    with confirmations_suppressed():
+        order = make_order(lines=[(product, 2)], customer=customer, submit=True)
+    preview = preview_amendment(order, {order.lines[0].id: 10}, [])
+    assert [(p.price_after, p.price_reason) for p in preview.lines] == [(Decimal("7.50"), "Customer price for C0001 (from 10)")]
