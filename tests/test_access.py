@@ -4,10 +4,13 @@ Each route of the app must have an entry in ROUTES; a new route without one fail
 `test_every_route_has_an_access_rule`, so nobody forgets to decide who may use it.
 """
 
+from decimal import Decimal
+
 import pytest
 
 from app.attachments.services import attach_file
 from app.auth.models import ROLES
+from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.escalations import services as escalations
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed
@@ -143,6 +146,22 @@ ROUTES = {
     "search.export": ("GET", "/search.csv?status=confirmed", LIVE, 200),
     "search.save_filter": ("POST", "/search/saved", LIVE, 422),
     "search.delete_filter": ("POST", "/search/saved/999999/delete", LIVE, 404),
+    # prices (issue 12): sales and managers read them, managers change them; {price_list} is TRADE
+    # with item {price_item}, {customer_price} is the draft's customer's agreed price; an empty form comes back (422)
+    "prices.index": ("GET", "/prices/", SALES, 302),
+    "prices.lists": ("GET", "/prices/lists", SALES, 200),
+    "prices.create_list": ("POST", "/prices/lists", ("manager",), 422),
+    "prices.price_list": ("GET", "/prices/lists/{price_list}", SALES, 200),
+    "prices.rename_list": ("POST", "/prices/lists/{price_list}/name", ("manager",), 422),
+    "prices.set_list_active": ("POST", "/prices/lists/{price_list}/active", ("manager",), 302),
+    "prices.add_list_item": ("POST", "/prices/lists/{price_list}/items", ("manager",), 422),
+    "prices.change_list_item": ("POST", "/prices/lists/{price_list}/items/{price_item}", ("manager",), 422),
+    "prices.remove_list_item": ("POST", "/prices/lists/{price_list}/items/{price_item}/remove", ("manager",), 302),
+    "prices.customer": ("GET", "/prices/customers/{customer}?sku={sku}&quantity=2", SALES, 200),
+    "prices.add_customer_price": ("POST", "/prices/customers/{customer}", ("manager",), 422),
+    "prices.change_customer_price": ("POST", "/prices/customers/{customer}/{customer_price}", ("manager",), 422),
+    "prices.end_customer_price": ("POST", "/prices/customers/{customer}/{customer_price}/end", ("manager",), 302),
+    "prices.remove_customer_price": ("POST", "/prices/customers/{customer}/{customer_price}/remove", ("manager",), 302),
 }
 
 
@@ -172,8 +191,13 @@ def target(make_order, users, make_user):
     email, message = order_paperwork(order)
     escalation = escalations.escalate(order, "Customer chasing", users["sales"])
     attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
+    price_list = PriceList(code="TRADE", name="Trade")
+    price_list.items.append(PriceListItem(product_id=order.lines[0].product_id, min_quantity=1, unit_price=Decimal("8")))
+    agreed = CustomerPrice(customer_id=draft.customer_id, product_id=order.lines[0].product_id, unit_price=Decimal("7"))
+    db.session.add_all([price_list, agreed])
     db.session.commit()
-    return {"escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
+    return {"price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
+            "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
             "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}

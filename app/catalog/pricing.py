@@ -1,80 +1,157 @@
-"""What a customer pays for a product: their agreed price, else the best quantity break,
-else the list price."""
+"""What a customer pays for a product on a day and at a quantity, and why.
+
+The first that applies wins:
+1. the customer's own price (CustomerPrice valid that day, from a quantity at most the one
+   ordered: the one from the highest quantity);
+2. the customer's price list (Customer.price_list_id, only while the list is active; same rule);
+3. the best (cheapest) general quantity break reached, valid that day, if below the list price;
+4. the list price.
+A row is valid on a day from its valid_from (None: always) to its valid_to (None: until
+changed; inclusive when set).
+"""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from app.catalog.models import CustomerPrice, PriceBreak, Product
+from app.catalog.models import CustomerPrice, PriceBreak, PriceList, PriceListItem, Product
+from app.customers.models import Customer
 from app.extensions import db
+from app.formatting import entry_date
+from app.timeutil import business_today
 
-SOURCE_LABELS = {"list": "List price", "customer": "Customer price", "break": "Quantity break"}
+SOURCE_LABELS = {"list": "List price", "customer": "Customer price", "price_list": "Price list",
+                 "break": "Quantity break"}
 
 
 @dataclass(frozen=True)
 class Price:
     unit_price: Decimal
-    source: str  # list | customer | break
+    source: str  # list | customer | price_list | break
     list_price: Decimal
+    reason: str = "List price"  # in words: which price applies and why
 
     @property
     def label(self) -> str:
         return SOURCE_LABELS[self.source]
 
 
-def price_for(customer_id: int | None, product: Product, quantity: int = 1) -> Price:
-    """The unit price `customer_id` pays for `quantity` of `product`."""
-    agreed = None
-    if customer_id is not None:
-        agreed = db.session.execute(
-            select(CustomerPrice.unit_price).where(
-                CustomerPrice.customer_id == customer_id, CustomerPrice.product_id == product.id)
-        ).scalar_one_or_none()
-    if agreed is not None:
-        return Price(agreed, "customer", product.unit_price)
-    best_break = db.session.execute(
-        select(PriceBreak.unit_price)
-        .where(PriceBreak.product_id == product.id, PriceBreak.min_quantity <= quantity)
-        .order_by(PriceBreak.min_quantity.desc()).limit(1)
-    ).scalar_one_or_none()
-    if best_break is not None and best_break < product.unit_price:
-        return Price(best_break, "break", product.unit_price)
-    return Price(product.unit_price, "list", product.unit_price)
+def valid_on(model, on: date):
+    """The SQL condition: a row of `model` (valid_from/valid_to) applies on day `on`."""
+    return (or_(model.valid_from.is_(None), model.valid_from <= on),
+            or_(model.valid_to.is_(None), model.valid_to >= on))
 
 
-def prices_for(customer_id: int | None, wanted: list[tuple[Product, int]]) -> list[Price]:
-    """Prices for several (product, quantity) pairs in two queries (a whole order's lines)."""
-    ids = [product.id for product, _ in wanted]
-    agreed = customer_prices(customer_id, ids)
-    breaks: dict[int, list[tuple[int, Decimal]]] = {}
-    for product_id, min_quantity, unit_price in db.session.execute(
-        select(PriceBreak.product_id, PriceBreak.min_quantity, PriceBreak.unit_price)
-        .where(PriceBreak.product_id.in_(ids)).order_by(PriceBreak.min_quantity.desc())
+def _until(valid_to: date | None) -> str:
+    return f", until {entry_date(valid_to)}" if valid_to else ""
+
+
+def list_title(name: str) -> str:
+    """"Trade" → "Trade price list"; a name that already says it is kept."""
+    return name if "list" in name.lower() else f"{name} price list"
+
+
+def price_for(customer_id: int | None, product: Product, quantity: int = 1, on: date | None = None) -> Price:
+    """The unit price `customer_id` pays for `quantity` of `product` on day `on` (default today)."""
+    return prices_for(customer_id, [(product, quantity)], on)[0]
+
+
+def prices_for(customer_id: int | None, wanted: list[tuple[Product, int]], on: date | None = None) -> list[Price]:
+    """Prices for several (product, quantity) pairs on day `on` (default the business's today)
+    in at most three queries whatever the number of lines (a whole order's lines)."""
+    if not wanted:
+        return []
+    on = on or business_today()
+    ids = list({product.id for product, _ in wanted})
+    own = _customer_rows(customer_id, ids, on)
+    listed = _price_list_rows(customer_id, ids, on)
+    breaks: dict[int, list[tuple]] = {}
+    for row in db.session.execute(
+        select(PriceBreak.product_id, PriceBreak.min_quantity, PriceBreak.unit_price, PriceBreak.valid_to)
+        .where(PriceBreak.product_id.in_(ids), *valid_on(PriceBreak, on))
+        .order_by(PriceBreak.min_quantity.desc(), PriceBreak.unit_price)
     ):
-        breaks.setdefault(product_id, []).append((min_quantity, unit_price))
-    result = []
-    for product, quantity in wanted:
-        if product.id in agreed:
-            result.append(Price(agreed[product.id], "customer", product.unit_price))
-            continue
-        best = next((price for minimum, price in breaks.get(product.id, []) if minimum <= quantity), None)
-        if best is not None and best < product.unit_price:
-            result.append(Price(best, "break", product.unit_price))
-        else:
-            result.append(Price(product.unit_price, "list", product.unit_price))
-    return result
+        breaks.setdefault(row.product_id, []).append(row)
+    return [_resolve(product, quantity, own, listed, breaks) for product, quantity in wanted]
+
+
+def _first(rows, quantity):
+    return next((row for row in rows if row.min_quantity <= quantity), None)
+
+
+def _resolve(product: Product, quantity: int, own: dict, listed: dict, breaks: dict) -> Price:
+    mine = _first(own.get(product.id, []), quantity)
+    if mine is not None:
+        return Price(mine.unit_price, "customer", product.unit_price,
+                     f"Customer price for {mine.code} (from {mine.min_quantity}{_until(mine.valid_to)})")
+    item = _first(listed.get(product.id, []), quantity)
+    if item is not None:
+        return Price(item.unit_price, "price_list", product.unit_price,
+                     f"{list_title(item.name)} (from {item.min_quantity}{_until(item.valid_to)})")
+    best = min((row for row in breaks.get(product.id, []) if row.min_quantity <= quantity),
+               key=lambda row: row.unit_price, default=None)
+    if best is not None and best.unit_price < product.unit_price:
+        return Price(best.unit_price, "break", product.unit_price,
+                     f"Quantity break from {best.min_quantity}{_until(best.valid_to)}")
+    return Price(product.unit_price, "list", product.unit_price, "List price")
+
+
+def _customer_rows(customer_id: int | None, ids: list[int], on: date) -> dict[int, list]:
+    """The customer's prices valid on `on`, per product, highest minimum quantity first (the
+    latest start first between two of the same minimum)."""
+    if customer_id is None:
+        return {}
+    rows: dict[int, list] = {}
+    for row in db.session.execute(
+        select(CustomerPrice.product_id, CustomerPrice.min_quantity, CustomerPrice.unit_price,
+               CustomerPrice.valid_to, Customer.code)
+        .join(Customer, Customer.id == CustomerPrice.customer_id)
+        .where(CustomerPrice.customer_id == customer_id, CustomerPrice.product_id.in_(ids),
+               *valid_on(CustomerPrice, on))
+        .order_by(CustomerPrice.min_quantity.desc(), CustomerPrice.valid_from.desc().nulls_last())
+    ):
+        rows.setdefault(row.product_id, []).append(row)
+    return rows
+
+
+def _price_list_rows(customer_id: int | None, ids: list[int], on: date) -> dict[int, list]:
+    """The items of the customer's active price list valid on `on`, per product, like above."""
+    if customer_id is None:
+        return {}
+    rows: dict[int, list] = {}
+    for row in db.session.execute(
+        select(PriceListItem.product_id, PriceListItem.min_quantity, PriceListItem.unit_price,
+               PriceListItem.valid_to, PriceList.name)
+        .join(PriceList, PriceList.id == PriceListItem.price_list_id)
+        .join(Customer, Customer.price_list_id == PriceList.id)
+        .where(Customer.id == customer_id, PriceList.active.is_(True), PriceListItem.product_id.in_(ids),
+               *valid_on(PriceListItem, on))
+        .order_by(PriceListItem.min_quantity.desc(), PriceListItem.valid_from.desc().nulls_last())
+    ):
+        rows.setdefault(row.product_id, []).append(row)
+    return rows
 
 
 def customer_prices(customer_id: int | None, product_ids: list[int]) -> dict[int, Decimal]:
-    """Agreed prices of one customer for several products at once (for lookup lists)."""
+    """Agreed prices of one customer for several products at once (for lookup lists): the
+    price from one piece valid today."""
     if customer_id is None or not product_ids:
         return {}
     rows = db.session.execute(
         select(CustomerPrice.product_id, CustomerPrice.unit_price).where(
-            CustomerPrice.customer_id == customer_id, CustomerPrice.product_id.in_(product_ids))
+            CustomerPrice.customer_id == customer_id, CustomerPrice.product_id.in_(product_ids),
+            CustomerPrice.min_quantity == 1, *valid_on(CustomerPrice, business_today()))
+        .order_by(CustomerPrice.valid_from.asc().nulls_first())
     ).all()
     return dict(rows)
+
+
+def active_price_lists() -> list[PriceList]:
+    """The price lists a customer can be put on (for the customer form's select), by name."""
+    return list(db.session.execute(
+        select(PriceList).where(PriceList.active.is_(True)).order_by(PriceList.name)).scalars())
 
 
 def floor_price(list_price: Decimal, floor_ratio: Decimal) -> Decimal:

@@ -54,6 +54,7 @@ class LinePreview:
     short: int
     price_before: Decimal | None  # None: a line the amendment adds
     price_after: Decimal
+    price_reason: str = ""  # why the new price applies, when the amendment reprices the line
 
     @property
     def price_changed(self) -> bool:
@@ -269,15 +270,19 @@ def preview_amendment(order: Order, quantities: dict[int, int], additions: list[
 
 
 def _kept_line(order: Order, line: OrderLine, quantity: int) -> LinePreview:
-    price = price_after(order, line, quantity) if quantity not in (line.quantity, 0) else line.unit_price
+    price, reason = line.unit_price, ""
+    if quantity not in (line.quantity, 0) and not line.price_override_reason:
+        today = price_for(order.customer_id, line.product, quantity)
+        price, reason = today.unit_price, today.reason
     short = max(quantity - line.qty_shipped - line.qty_reserved - line.product.available, 0)
     return LinePreview(line.sku, line.description, line.quantity, quantity, line.product.available, short,
-                       line.unit_price, price)
+                       line.unit_price, price, reason)
 
 
 def _added_line(order: Order, product, quantity: int) -> LinePreview:
+    price = price_for(order.customer_id, product, quantity)
     return LinePreview(product.sku, product.name, 0, quantity, product.available, max(quantity - product.available, 0),
-                       None, price_for(order.customer_id, product, quantity).unit_price)
+                       None, price.unit_price, price.reason)
 
 
 def _apply(order: Order, amendment: Amendment) -> None:

@@ -192,6 +192,9 @@ RULES: dict[str, Rule] = {
     "move_stock": Rule("Receiving or adjusting stock", DASHBOARD_ROLES["inventory"]),
     # customers and the audit log
     "view_customer": Rule("Opening a customer", SALES),
+    # prices (app/prices/): agreed customer prices and price lists
+    "view_prices": Rule("Seeing agreed prices and price lists", SALES),
+    "edit_prices": Rule("Changing agreed prices and price lists", ("manager",)),
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
 }
 

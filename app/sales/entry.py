@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.catalog.pricing import customer_prices
 from app.catalog.products import PackSizeError
+from app.catalog.pricing import prices_for
 from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
 from app.customers.queries import customers_matching, town_of
@@ -106,7 +106,14 @@ def _workspace(order, **extra) -> dict:
     else:
         flags = verification.shown_flags(order, history)
     return {"order": order, "history": history, "flags": flags, "kind_labels": verification.KIND_LABELS,
-            "choices": drafts.SHORTAGE_CHOICES, **extra}
+            "choices": drafts.SHORTAGE_CHOICES, "line_prices": _line_prices(order), **extra}
+
+
+def _line_prices(order) -> dict:
+    """Which price applies to each line today and why (the price the draft is submitted at)."""
+    lines = list(order.lines)
+    return {line.id: price for line, price in
+            zip(lines, prices_for(order.customer_id, [(x.product, x.quantity) for x in lines]), strict=True)}
 
 
 @bp.get("/orders/<ref>/edit")
@@ -189,7 +196,7 @@ def update_header(ref):
 def product_lookup(ref):
     order = _draft(ref)
     products = find_products(search_arg("sku", 60))
-    prices = customer_prices(order.customer_id, [p.id for p in products])
+    prices = dict(zip((p.id for p in products), prices_for(order.customer_id, [(p, 1) for p in products]), strict=True))
     return render("sales/_product_results.html", block="product_results", products=products, prices=prices)
 
 

@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     from app.manager.routes import bp as manager_bp
     from app.notifications.routes import bp as notifications_bp
     from app.order_page.routes import bp as orders_bp
+    from app.prices.routes import bp as prices_bp
     from app.sales.routes import bp as sales_bp
     from app.search.routes import bp as search_bp
 
@@ -40,6 +41,7 @@ def register_web(app: Flask) -> None:
                        ("admin", admin_bp)):
         app.register_blueprint(bp, url_prefix=f"/{prefix}")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
+    app.register_blueprint(prices_bp, url_prefix="/prices")
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

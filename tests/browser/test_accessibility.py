@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.escalations.services import escalate
 from app.events.models import Event
 from app.extensions import db
@@ -100,6 +102,14 @@ def empty_note(page):
 def empty_product_form(page):
     page.locator("#save-product").click()
     expect(page.locator("#sku-error")).to_be_visible()
+def open_every_price(page):
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    expect(page.get_by_role("button", name="Save").first).to_be_visible()
+
+
+def refused_price(page):
+    page.get_by_role("button", name="Add price").click()
+    expect(page.locator(".field__error").first).to_be_visible()
 
 
 def queue_states(role, base, queues):
@@ -164,6 +174,11 @@ STATES = [
     State("guide manager", "manager", "/help/manager"),
     State("audit event", "manager", "/audit/events/{event}"),
     State("order for manager", "manager", "/orders/{held}"),
+    State("price lists", "manager", "/prices/lists"),
+    State("price list", "manager", "/prices/lists/TRADE", open_every_price),
+    State("customer prices", "manager", "/prices/customers/{customer}?sku={sku}&quantity=5", open_every_price),
+    State("customer price refused", "manager", "/prices/customers/{customer}", refused_price),
+    State("customer prices for sales", "sales", "/prices/customers/{customer}"),
     State("users", "admin", "/admin/"),
     State("user form refused", "admin", "/admin/", empty_user_form),
 ]
@@ -199,6 +214,13 @@ def book(order_in, make_order, make_customer, make_product, users):
         wave = picking.start_wave(wave_orders, users["fulfillment"])
         escalation = escalate(made["held"], "The customer has chased twice", users["sales"])
         _email, message = order_paperwork(made["dispatched"])
+        trade = PriceList(code="TRADE", name="Trade")
+        trade.items.append(PriceListItem(product_id=hinge.id, min_quantity=1, unit_price=Decimal("8.00")))
+        db.session.add(trade)
+        db.session.flush()
+        acme.price_list_id = trade.id
+        db.session.add(CustomerPrice(customer_id=acme.id, product_id=hinge.id, min_quantity=5, unit_price=Decimal("7.50"),
+                                     valid_to=business_today() + timedelta(days=90)))
         db.session.commit()
     names = {key: order.ref for key, order in made.items()}
     names.update(customer=acme.code, sku=hinge.sku, spare_sku=spare.sku, wave=wave.id, wave_order=wave_orders[0].ref,

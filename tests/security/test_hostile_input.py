@@ -21,6 +21,7 @@ test-artifacts/hostile-summary.txt at the end of the session.
 import itertools
 import re
 import time
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,6 +31,7 @@ from sqlalchemy import select
 from app import create_app
 from app.attachments.services import attach_file
 from app.auth.models import ROLES, User
+from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.config import TestConfig
 from app.escalations import services as escalations
 from app.extensions import db
@@ -108,6 +110,8 @@ PRODUCT_FORM = {"sku": "HOSTILE-1", "name": "Hostile bolt", "description": "x", 
                 "bin_location": "Z-01", "unit_price": "12.50", "tax_rate": "20", "lead_time_days": "5",
                 "reorder_point": "1", "gtin": "4006381333931"}
 
+PRICE_ENTRY = {"add-sku": "{sku}", "add-min_quantity": "5", "add-unit_price": "7.50",
+               "add-valid_from": "2030-01-01", "add-valid_to": "2030-12-31"}
 PARAMS: dict[str, dict | list[dict]] = {
     "GET admin.index": {"q": "boss", "page": "1"},
     "POST admin.index": {"username": "newbie", "full_name": "New Bie", "email": "new@example.com",
@@ -220,6 +224,18 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST escalations.hold": {"reason": "Check credit"},
     "POST escalations.resolve": {"note": "Sorted with the customer"},
     "POST orders.add_attachment": {"attachment-file": "%PDF-1.4 not a file part", "attachment-note": "The PO"},
+    # prices (issue 12)
+    "GET prices.customer": {"sku": "{sku}", "quantity": "3", "on": "2030-01-15"},
+    "POST prices.create_list": {"code": "NEWLIST", "name": "New list"},
+    "POST prices.rename_list": {"name": "Renamed"},
+    "POST prices.set_list_active": {"active": "0"},
+    "POST prices.add_list_item": PRICE_ENTRY,
+    "POST prices.change_list_item": {"i{price_item}-unit_price": "7.25", "i{price_item}-valid_from": "2030-01-01",
+                                     "i{price_item}-valid_to": "2030-12-31"},
+    "POST prices.add_customer_price": PRICE_ENTRY,
+    "POST prices.change_customer_price": {"p{customer_price}-unit_price": "7.25",
+                                          "p{customer_price}-valid_from": "2030-01-01",
+                                          "p{customer_price}-valid_to": "2030-12-31"},
 }
 
 
@@ -265,11 +281,13 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
         return t["order"]
     if name == "line_id":
         return str(t["pick_line"] if endpoint.startswith("fulfillment.") else t["line"])
+    if name == "code" and endpoint.startswith("prices.") and "list" in endpoint:
+        return t["price_list"]
     known = {"user_id": t["user"], "wave_id": t["wave"], "message_id": t["message"], "email_id": t["email"],
              "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
              "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf",
-             "team": "sales"}
+             "team": "sales", "item_id": t["price_item"], "row_id": t["customer_price"]}
     return str(known.get(name, "1"))
 
 
@@ -321,6 +339,10 @@ def target(make_order, make_product, make_user, users):
         attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
+    price_list = PriceList(code="TRADE", name="Trade")
+    price_list.items.append(PriceListItem(product_id=order.lines[0].product_id, min_quantity=1, unit_price=Decimal("8")))
+    agreed = CustomerPrice(customer_id=draft.customer_id, product_id=order.lines[0].product_id, unit_price=Decimal("7"))
+    db.session.add_all([price_list, agreed])
     db.session.commit()
     boss_note = db.session.execute(select(Notification.id).join(User, User.id == Notification.user_id)
                                    .where(User.username == BOSS).order_by(Notification.id).limit(1)).scalar()
@@ -333,7 +355,8 @@ def target(make_order, make_product, make_user, users):
             "pick_line": picked.lines[0].id, "pick_sku": picked.lines[0].sku, "packed": packed.number,
             "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
             "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
-            "attachment": attachment.id}
+            "attachment": attachment.id, "price_list": price_list.code, "price_item": price_list.items[0].id,
+            "customer_price": agreed.id}
 
 
 # --- visitors ------------------------------------------------------------------------------------
