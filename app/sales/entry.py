@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.catalog.products import PackSizeError
 from app.catalog.pricing import prices_for
+from app.catalog.products import PackSizeError
 from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
 from app.customers.queries import customers_matching, town_of
