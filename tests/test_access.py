@@ -87,9 +87,9 @@ ROUTES = {
     "orders.print_pick_list": ("POST", f"/orders/{ORDER}/pick-list.pdf", ("fulfillment", "manager"), 303),
     "orders.packing_slip_pdf": ("GET", "/orders/{packed}/packing-slip.pdf", ("fulfillment", "manager"), 200),
     "orders.print_packing_slip": ("POST", "/orders/{packed}/packing-slip.pdf", ("fulfillment", "manager"), 303),
-    # the catalogue: sales and fulfillment read it; inventory (and the manager) change it. {sku} has been
+    # the catalogue: sales and fulfillment read a product's page; inventory (and the manager) change it. {sku} has been
     # ordered (it is never deleted); empty forms come back with their errors (422)
-    "inventory.products": ("GET", "/inventory/products?q=SKU", LIVE, 200),
+    "inventory.products": ("GET", "/inventory/products?q=SKU", ("inventory", "manager"), 200),
     "inventory.product": ("GET", "/inventory/products/{sku}", LIVE, 200),
     "inventory.new_product": ("GET", "/inventory/products/new", ("inventory", "manager"), 200),
     "inventory.create_product": ("POST", "/inventory/products/new", ("inventory", "manager"), 422),

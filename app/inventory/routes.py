@@ -40,9 +40,9 @@ from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("inventory", __name__)
-# Sales and fulfillment read the catalogue (a product's page and the list); the rest is the
-# inventory team's (and the manager's).
-READABLE = {"inventory.products", "inventory.product"}
+# Sales and fulfillment read a product's page; the rest (the list too) is the inventory team's
+# (and the manager's).
+READABLE = {"inventory.product"}
 bp.before_request(lambda: ensure_roles(*(ORDER_VIEWERS if request.endpoint in READABLE else DASHBOARD_ROLES["inventory"])))
 
 QUEUES = {
