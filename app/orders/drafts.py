@@ -148,8 +148,12 @@ def submit_draft(order: Order, actor, choices: dict[int, str] | None = None) -> 
     """Submit a reviewed draft: every flag acknowledged, shortages handled as the rep chose
     per line (backorder the rest, reduce to stock, or hold the order), stock reserved."""
     lifecycle.check(order, "submit", actor)
-    verification.refresh_flags(order)
+    verification.refresh_flags(order, actor=actor)
     unchecked = verification.open_flags(order)
+    credit = [f for f in unchecked if f.kind in verification.MANAGER_CLEARS]
+    if credit:
+        raise OrderError("A manager must clear the credit check before this order can be submitted: "
+                         + "; ".join(f.message for f in credit))
     if unchecked:
         raise OrderError(f"Acknowledge the {len(unchecked)} open check(s) before submitting: "
                          + "; ".join(f.message for f in unchecked))

@@ -13,13 +13,14 @@ from app.errors import Conflict, Refusal
 from app.extensions import db
 from app.order_page.routes import request_panel
 from app.orders import drafts, verification
-from app.orders.permissions import can
+from app.orders.permissions import can, require
 from app.orders.queries import last_order_dates
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
     AcknowledgeAllForm,
     AcknowledgeForm,
     AddLineForm,
+    ClearCreditForm,
     CustomerForm,
     DraftChangeForm,
     HeaderForm,
@@ -101,10 +102,11 @@ def _workspace(order, **extra) -> dict:
     A change (POST) stores the checks it finds; a page (GET) only shows them."""
     history = verification.customer_history(order)
     if request.method == "POST" and not extra.pop("refused", False):
-        flags = verification.refresh_flags(order, history)
+        flags = verification.refresh_flags(order, history, actor=current_user)
     else:
         flags = verification.shown_flags(order, history)
     return {"order": order, "history": history, "flags": flags, "kind_labels": verification.KIND_LABELS,
+            "manager_clears": verification.MANAGER_CLEARS,
             "choices": drafts.SHORTAGE_CHOICES, **extra}
 
 
@@ -260,6 +262,18 @@ def acknowledge_all_flags(ref):
     response = _edit(ref, lambda o: done.extend(verification.acknowledge_all(o, current_user, set(form.key.data))),
                      form=form, answer=VERIFY_ANSWER, just_acknowledged=done)
     return _after_acknowledge(ref, form, response)
+
+
+@bp.post("/orders/<ref>/flags/clear-credit")
+def clear_credit_check(ref):
+    """A manager clears a credit check with a reason; a rep is refused (403)."""
+    form = ClearCreditForm()
+    require(current_user, "clear_credit_check", _draft(ref))
+    if not form.validate():
+        raise Refusal(" ".join(form.key.errors + form.reason.errors))
+    return _after_acknowledge(ref, form, _edit(
+        ref, lambda o: verification.clear_credit_check(o, form.key.data, current_user, form.reason.data),
+        form=form, answer=VERIFY_ANSWER))
 
 
 def _after_acknowledge(ref, form, response):

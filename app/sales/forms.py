@@ -127,6 +127,14 @@ class AcknowledgeForm(DraftChangeForm):
     next = HiddenField(filters=[lambda v: v if v == "review" else None])
 
 
+class ClearCreditForm(AcknowledgeForm):
+    """A manager clears a credit check: the check's key and why the order may go ahead."""
+
+    reason = StringField("Reason", filters=[stripped],
+                         validators=[DataRequired("Say why the order may go ahead (e.g. payment received)."),
+                                     Length(max=200)])
+
+
 class AcknowledgeAllForm(DraftChangeForm):
     """Acknowledge every check the rep was shown (one `key` each); one found since stays open."""
 
