@@ -40,7 +40,7 @@ EDIT = "sales/edit_order.html"
 AFTER_EDIT = ("verify", "draft_version", "draft_conflict")  # refreshed beside every change
 LINES_ANSWER = {"block": "draft_lines"}
 VERIFY_ANSWER = {"block": "verify"}
-HEADER_ANSWER = {"block": "", "oob": ("header_status", "header_errors", *AFTER_EDIT)}  # the header swaps nothing itself
+HEADER_ANSWER = {"block": "", "oob": ("header_status", "header_errors", "header_address", *AFTER_EDIT)}  # the header swaps nothing itself
 
 # --- starting a draft -------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ def edit_order(ref):
     if not can(current_user, "continue_entry", order):
         flash(f"{order.ref} is {order.status_label.lower()}; it can no longer be edited here.", "info")
         return redirect(url_for("orders.detail", ref=order.ref))
-    context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
+    context = _workspace(order, header=header_form(order, obj=order), add_form=AddLineForm(),
                          **request_panel(back_to=url_for("sales.edit_order", ref=order.ref)))
     return render("sales/edit_order.html", **context)
 
@@ -174,14 +174,29 @@ def _refused_edit(ref, exc, answer, refused, field, extra):
 @bp.post("/orders/<ref>/header")
 def update_header(ref):
     order = _draft(ref)
-    form = HeaderForm()
+    form = header_form(order)
     if not form.validate():
         return _after_change(order, **HEADER_ANSWER, header=form)
     fields = {name: getattr(form, name).data for name in drafts.HEADER_FIELDS}
     for name in ("address", "instructions", "customer_reference"):  # a field left out of the post is empty
         fields[name] = (fields[name] or "").strip() if name == "customer_reference" else fields[name] or ""
-    return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), form=form, answer=HEADER_ANSWER,
-                 header=form)
+
+    def change(o):
+        fields["address_id"], fields["address"] = drafts.delivery_address(o, fields["address_id"], fields["address"])
+        drafts.update_header(o, current_user, **fields)
+        form.address_id.data, form.address.data = o.address_id, o.address  # the chosen address, shown
+
+    return _edit(ref, change, form=form, answer=HEADER_ANSWER, header=form)
+
+
+def header_form(order, **kwargs) -> HeaderForm:
+    """The draft's header form, offering the customer's delivery addresses (and a typed one)."""
+    form = HeaderForm(**kwargs)
+    offered = [a for a in order.customer.addresses if a.active or a.id == order.address_id]
+    form.address_id.choices = [(a.id, f"{a.label}: {a.text.splitlines()[0] if a.text else ''}"
+                                + ("" if a.active else " (retired)")) for a in offered]
+    form.address_id.choices.append((None, "Another address (type it below)"))
+    return form
 
 
 @bp.get("/orders/<ref>/products")

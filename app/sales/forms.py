@@ -132,6 +132,8 @@ class DraftChangeForm(FlaskForm):
 class HeaderForm(DraftChangeForm):
     channel = SelectField("Channel", choices=DESK_CHANNELS)
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
+    # the customer's addresses (choices set per order: header_form); the text below is what the order keeps
+    address_id = SelectField("Deliver to", coerce=_optional_id, choices=[], validate_choice=False)
     address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)])
     instructions = TextAreaField("Instructions", filters=[clean_text], validators=[Length(max=2000)])
     requested_date = BusinessDateField("Requested date", validators=[Optional()])

@@ -11,8 +11,9 @@ from app.catalog.models import PriceList
 from app.customers.models import Customer
 from app.events.models import Event
 from app.extensions import db
+from app.orders.services import create_draft
 from tests.conftest import csrf_from, log_in
-from tests.sales.conftest import Desk
+from tests.sales.conftest import Desk, fresh
 
 RECORD = {"name": "Harbour Tools", "contact_name": "Ann Lee", "email": "ann@harbour.example",
           "phone": "+44 113 496 0000", "address": "4 Quay Street\nWhitby YO21 1AA", "notes": "",
@@ -182,3 +183,38 @@ def test_another_customers_address_is_404(rep, make_customer):
     other = make_customer(code="C0002")
     assert rep.get(f"/sales/customers/C0001/addresses/{other.addresses[0].id}").status_code == 404
     assert rep.post(f"/sales/customers/C0001/addresses/{other.addresses[0].id}/retire", {}).status_code == 404
+
+
+# --- the delivery address on order entry ----------------------------------------------------
+
+def header(rep, order, **fields):
+    data = {"channel": "phone", "method": "delivery", "address": order.address, "instructions": "",
+            "customer_reference": "", **fields}
+    return rep.post(f"/sales/orders/{order.ref}/header", data, order=order)
+
+
+def test_entry_offers_the_addresses_with_the_default_chosen(rep, make_customer, users):
+    make_customer(code="C0001")
+    rep.post("/sales/customers/C0001/addresses/new", {"label": "Warehouse", "text": "Unit 5\nHull HU1 1AA"},
+             htmx=False)
+    old = make_customer(code="C0002")
+    db.session.commit()
+    c = customer()
+    main, warehouse = c.addresses
+    order = create_draft(c, channel="phone", actor=users["sales"])
+    db.session.commit()
+    assert (order.address_id, order.address) == (main.id, main.text)
+    page = rep.get(f"/sales/orders/{order.ref}/edit").get_data(as_text=True)
+    assert f'<option selected value="{main.id}">Main: 1 Test Street</option>' in page
+    assert "Warehouse: Unit 5" in page and "Another address" in page
+    answer = header(rep, order, address_id=str(warehouse.id)).get_data(as_text=True)
+    order = fresh(order)
+    assert (order.address_id, order.address) == (warehouse.id, "Unit 5\nHull HU1 1AA")
+    assert 'id="header-address" class="span2 address-choice" hx-swap-oob="true"' in answer and "Unit 5" in answer
+    header(rep, order, address_id=str(warehouse.id), address="7 Dock Road\nGoole")  # typed over it: a new address
+    order = fresh(order)
+    assert (order.address_id, order.address) == (None, "7 Dock Road\nGoole")
+    header(rep, order, address_id=str(old.addresses[0].id))  # not this customer's: the text stays as typed
+    assert fresh(order).address_id is None
+    header(rep, order, address_id="", address="unit 5  hull hu1 1aa")  # the same as one on file
+    assert fresh(order).address_id == warehouse.id
