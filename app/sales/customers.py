@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import PriceList
-from app.customers.models import CONFIRMATION_CHANNELS, TAX_TREATMENTS, Address, Contact, Customer
+from app.customers.models import Address, Contact, Customer
 from app.customers.queries import customer_by_code, customers_matching
 from app.customers.services import (
     CREDIT_FIELDS,
@@ -106,8 +106,7 @@ def customer(code):
     record = get_customer(code)
     orders = paginate(select(Order).where(Order.customer_id == record.id).order_by(Order.created_at.desc()),
                       page_arg())
-    return render("sales/customer.html", customer=record, orders=orders, tax_treatments=TAX_TREATMENTS,
-                  confirmation_channels=CONFIRMATION_CHANNELS)
+    return render("sales/customer.html", customer=record, orders=orders)
 
 
 @bp.route("/customers/<code>/edit", methods=["GET", "POST"])

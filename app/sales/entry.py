@@ -313,6 +313,15 @@ def _review_page(order, form, status=200):
     return render("sales/review_order.html", status=status, **context)
 
 
+def _how_to_confirm(customer) -> str:
+    """What the rep does next to confirm, by the customer's preferred confirmation channel."""
+    if customer.preferred_channel == "phone":
+        return ("confirmation emailed; " if customer.email else "") + "they prefer a call: call them and log it"
+    if customer.preferred_channel == "post":
+        return ("confirmation emailed; " if customer.email else "") + "they prefer post: send the PDF and log it"
+    return "confirmation emailed" if customer.email else "no email on file: call the customer and log the call"
+
+
 @bp.post("/orders/<ref>/submit")
 def submit_order(ref):
     order = _draft(ref)
@@ -324,7 +333,7 @@ def submit_order(ref):
         return _review_page(order, form, 422)
     on_refusal(back=url_for("sales.review_order", ref=ref))
     drafts.submit_draft(order, current_user, shortage_choices(form, order))
-    told = "confirmation emailed" if order.customer.email else "no email on file: call the customer and log the call"
+    told = _how_to_confirm(order.customer)
     nxt = "on hold, waiting for stock" if order.on_hold else "waiting for fulfillment to pick"
     flash(outcome(order.number, f"confirmed for {order.customer.name}", told, nxt), "success")
     return redirect(url_for("orders.detail", ref=order.number))

@@ -218,3 +218,15 @@ def test_entry_offers_the_addresses_with_the_default_chosen(rep, make_customer, 
     assert fresh(order).address_id is None
     header(rep, order, address_id="", address="unit 5  hull hu1 1aa")  # the same as one on file
     assert fresh(order).address_id == warehouse.id
+
+
+def test_the_preferred_channel_is_the_default_where_the_rep_confirms(rep, make_customer, make_order):
+    c = make_customer(code="C0001", preferred_channel="phone", contact_name="Ann Lee")
+    order = make_order(submit=True, customer=c)
+    page = rep.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "prefers confirmations by phone" in page
+    assert '<option selected value="phone">' in page and 'value="Ann Lee"' in page
+    c.preferred_channel = "email"
+    db.session.commit()
+    page = rep.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert '<option selected value="email">' in page
