@@ -165,8 +165,8 @@ def default_address(code, address_id):
     return _back(record, "default delivery address changed")
 
 
-@bp.post("/customers/<code>/addresses/<int:address_id>/retire")
-def retire(code, address_id):
+@bp.post("/customers/<code>/addresses/<int:address_id>/retire", endpoint="retire_address")
+def retire_address_view(code, address_id):
     record = get_customer(code)
     on_refusal(back=url_for("sales.customer", code=record.code))
     retire_address(_address(record, address_id), actor=current_user)
