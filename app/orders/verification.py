@@ -173,7 +173,7 @@ def refresh_flags(order: Order, history: History | None = None, actor=None) -> l
         if key not in known:
             order.flags.append(VerificationFlag(key=key, kind=finding.kind, message=finding.message))
             if finding.kind in MANAGER_CLEARS:
-                record_event("order.credit_check", f"{order.ref}: {finding.message} A manager must clear it.",
+                record_event("order.credit_check", f"Credit check: {finding.message} A manager must clear it.",
                              order=order, actor=actor, after={"flag": key})
     db.session.flush()
     return list(order.flags)

@@ -38,7 +38,7 @@ def test_rep_blocked_manager_clears_rep_submits(browser, page, live_server, brow
     # a second worktop: 2 × 600.00 gross takes the customer to £1,200.00
     quantity = page.locator("#draft-lines input[name=quantity]").first
     quantity.fill("2")
-    quantity.press("Enter")
+    quantity.press("Tab")  # the change saves it
     verify = page.locator("#verify")
     expect(verify).to_contain_text("Takes C0042 to £1,200.00 against a limit of £1,000.00.")
     expect(verify).to_contain_text("Waiting for a manager to clear it")
