@@ -79,7 +79,8 @@ def _begin(customer, channel):
 def customer_search():
     """Customer choices for the entry screen, by name, code, email or phone."""
     q = search_arg()
-    found = db.session.execute(customers_matching(q).options(selectinload(Customer.addresses)).limit(8)
+    offered = customers_matching(q).where(Customer.active.is_(True))  # an inactive customer takes no new orders
+    found = db.session.execute(offered.options(selectinload(Customer.addresses)).limit(8)
                                ).scalars().all() if q else []
     return render("sales/new_order.html", block="customer_results", customers=found, q=q, town_of=town_of,
                   last_ordered=last_order_dates([c.id for c in found]))

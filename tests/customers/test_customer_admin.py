@@ -230,3 +230,11 @@ def test_the_preferred_channel_is_the_default_where_the_rep_confirms(rep, make_c
     db.session.commit()
     page = rep.get(f"/orders/{order.number}").get_data(as_text=True)
     assert '<option selected value="email">' in page
+
+
+def test_an_inactive_customer_is_not_offered_on_new_orders(rep, make_customer):
+    make_customer(name="Acme Old Works", active=False)
+    make_customer(name="Acme New Works")
+    found = rep.get("/sales/customers/search?q=Acme").get_data(as_text=True)
+    assert "Acme New Works" in found and "Acme Old Works" not in found
+    assert "Acme Old Works" in rep.get("/sales/customers/?q=Acme").get_data(as_text=True)  # still on the list
