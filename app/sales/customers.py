@@ -69,7 +69,7 @@ def _record_form(record: Customer | None) -> CustomerRecordForm:
 
 
 def _profile(form) -> dict:
-    return {name: getattr(form, name).data for name in PROFILE_FIELDS}
+    return {name: form[name].data for name in PROFILE_FIELDS if name in form}
 
 
 def _credit(form) -> dict:
@@ -84,6 +84,7 @@ def _form_page(form, record):
 @bp.route("/customers/new", methods=["GET", "POST"])
 def new_customer():
     form = _record_form(None)
+    del form.active  # a new customer takes orders; "active" is changed on the edit page
     if form.validate_on_submit():
         on_refusal(render=lambda exc: _refused(form, None, exc))
         customer = create_customer(actor=current_user, code=form.code.data, address=form.address.data,
