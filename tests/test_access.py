@@ -11,6 +11,7 @@ import pytest
 from app.attachments.services import attach_file
 from app.auth.models import ROLES
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
+from app.customers.models import Contact
 from app.escalations import services as escalations
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed
@@ -63,6 +64,15 @@ ROUTES = {
     "sales.new_customer": ("GET", "/sales/customers/new", SALES, 200),
     "sales.customer": ("GET", "/sales/customers/{customer}", SALES, 200),
     "sales.edit_customer": ("GET", "/sales/customers/{customer}/edit", SALES, 200),
+    # issue 12: a customer's addresses and contacts; the credit check only a manager clears
+    "sales.new_address": ("GET", "/sales/customers/{customer}/addresses/new", SALES, 200),
+    "sales.edit_address": ("GET", "/sales/customers/{customer}/addresses/{address}", SALES, 200),
+    "sales.default_address": ("POST", "/sales/customers/{customer}/addresses/{address}/default", SALES, 302),
+    "sales.retire_address": ("POST", "/sales/customers/{customer}/addresses/{address}/retire", SALES, 302),
+    "sales.new_contact": ("GET", "/sales/customers/{customer}/contacts/new", SALES, 200),
+    "sales.edit_contact": ("GET", "/sales/customers/{customer}/contacts/{contact}", SALES, 200),
+    "sales.delete_contact": ("POST", "/sales/customers/{customer}/contacts/{contact}/remove", SALES, 302),
+    "sales.clear_credit_check": ("POST", "/sales/orders/{draft}/flags/clear-credit", ("manager",), 302),
     "sales.email_intake": ("GET", "/sales/orders/email", SALES, 200),
     "sales.draft_for_email": ("POST", "/sales/emails/{email}/draft", SALES, 302),
     "orders.confirmation_pdf": ("GET", f"/orders/{ORDER}/confirmation.pdf", ("sales", "inventory", "fulfillment", "manager"), 200),
@@ -194,9 +204,11 @@ def target(make_order, users, make_user):
     price_list = PriceList(code="TRADE", name="Trade")
     price_list.items.append(PriceListItem(product_id=order.lines[0].product_id, min_quantity=1, unit_price=Decimal("8")))
     agreed = CustomerPrice(customer_id=draft.customer_id, product_id=order.lines[0].product_id, unit_price=Decimal("7"))
-    db.session.add_all([price_list, agreed])
+    contact = Contact(customer=draft.customer, name="Bo Diaz", role="Accounts")
+    db.session.add_all([price_list, agreed, contact])
     db.session.commit()
     return {"price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
+            "address": draft.customer.addresses[0].id, "contact": contact.id,
             "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,

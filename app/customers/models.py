@@ -47,9 +47,13 @@ class Customer(db.Model):
 
     @property
     def default_address(self) -> "Address | None":
-        return next((a for a in self.addresses if a.is_default), None) or (
-            self.addresses[0] if self.addresses else None
-        )
+        current = self.active_addresses
+        return next((a for a in current if a.is_default), None) or (current[0] if current else None)
+
+    @property
+    def active_addresses(self) -> list["Address"]:
+        """The delivery addresses offered on new orders (retired ones stay for old orders)."""
+        return [a for a in self.addresses if a.active]
 
 
 TAX_TREATMENTS = {
@@ -83,4 +87,6 @@ class Address(db.Model):
     label: Mapped[str] = mapped_column(String(60), default="Main")
     text: Mapped[str] = mapped_column(Text)
     is_default: Mapped[bool] = mapped_column(default=False)
+    # a retired address stays for the orders that used it but is no longer offered
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     customer: Mapped[Customer] = relationship(back_populates="addresses")

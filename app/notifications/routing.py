@@ -18,6 +18,8 @@ one of the team roles (not the person who caused the event).
 | order.escalated                   | someone (or an SLA rule) escalated an order     | manager and the team concerned (after["team"]) |
 | escalation.assigned / .commented / .resolved | the manager (or someone concerned) worked on an escalation | manager and the team concerned (after["team"]) |
 | order.note                        | someone added an internal note to an order      | only the teams it mentions (after["mentions"]) |
+| order.credit_check                | a draft is for a customer on credit hold or takes them past their limit | manager |
+| order.credit_cleared              | a manager cleared a credit check (with a reason) | sales         |
 """
 
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -31,6 +33,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "order.amended_in_picking": ("fulfillment",),
     "mail.failed": ("sales", "manager"),
     "order.escalated": ("manager",),
+    "order.credit_check": ("manager",),
+    "order.credit_cleared": ("sales",),
     "escalation.assigned": ("manager",),
     "escalation.commented": ("manager",),
     "escalation.resolved": ("manager",),

@@ -19,7 +19,8 @@ from app.orders.models import Order, OrderLine
 from app.orders.services import OrderError, by_product, reserve_line, submit_order
 from app.timeutil import utcnow
 
-HEADER_FIELDS = ("channel", "method", "address", "instructions", "requested_date", "customer_reference")
+HEADER_FIELDS = ("channel", "method", "address_id", "address", "instructions", "requested_date",
+                 "customer_reference")
 SHORTAGE_CHOICES = {"backorder": "Backorder the rest", "reduce": "Reduce to what is in stock",
                     "hold": "Hold the order"}
 
@@ -53,6 +54,23 @@ def update_header(order: Order, actor, **fields) -> list[str]:
     return list(changed)
 
 
+def delivery_address(order: Order, chosen_id: int | None, typed: str) -> tuple[int | None, str]:
+    """The (address id, text) a draft is sent to: an address of the customer newly chosen from
+    the list, with its text; else the text as typed, tied to the customer's address of that text
+    if there is one (None: a new address, which the "new address" check looks at)."""
+    offered = {a.id: a for a in order.customer.active_addresses}
+    if chosen_id in offered and chosen_id != order.address_id:
+        return chosen_id, offered[chosen_id].text
+    typed = typed or ""
+    same = [a for a in order.customer.addresses if _same_text(a.text, typed)]
+    kept = next((a.id for a in same if a.id == order.address_id), None)
+    return kept or next((a.id for a in same if a.active), None), typed
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join((a or "").split()).lower() == " ".join((b or "").split()).lower()
+
+
 def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -64,6 +82,7 @@ def change_customer(order: Order, customer, actor) -> None:
     order.customer = customer
     default = customer.default_address
     order.address = default.text if default else ""
+    order.address_id = default.id if default else None
     record_event("order.draft_updated", f"Customer changed from {before} to {customer.code}", order=order,
                  actor=actor, before={"customer": before}, after={"customer": customer.code})
 
@@ -156,8 +175,12 @@ def submit_draft(order: Order, actor, choices: dict[int, str] | None = None) -> 
     """Submit a reviewed draft: every flag acknowledged, shortages handled as the rep chose
     per line (backorder the rest, reduce to stock, or hold the order), stock reserved."""
     lifecycle.check(order, "submit", actor)
-    verification.refresh_flags(order)
+    verification.refresh_flags(order, actor=actor)
     unchecked = verification.open_flags(order)
+    credit = [f for f in unchecked if f.kind in verification.MANAGER_CLEARS]
+    if credit:
+        raise OrderError("A manager must clear the credit check before this order can be submitted: "
+                         + "; ".join(f.message for f in credit))
     if unchecked:
         raise OrderError(f"Acknowledge the {len(unchecked)} open check(s) before submitting: "
                          + "; ".join(f.message for f in unchecked))

@@ -308,6 +308,8 @@ class VerificationFlag(db.Model):
     message: Mapped[str] = mapped_column(String(300))
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column()
+    # why a manager cleared it (a credit check is cleared with a reason, not just acknowledged)
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     acknowledged_by = relationship("User")
 
 

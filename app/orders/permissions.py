@@ -153,6 +153,8 @@ RULES: dict[str, Rule] = {
     "release_hold": Rule("Releasing a hold", SALES, _held),
     "log_contact": Rule("Logging a contact with the customer", SALES),
     "add_note": Rule("Adding a note for the teams", ORDER_VIEWERS),
+    "clear_credit_check": Rule("Clearing a credit check", ("manager",), status_in(
+        "draft", why="{o.ref} is {status}; credit checks are cleared before an order is submitted.")),
     # attachments (app/attachments/; the subject is the order, but for removing: the OrderAttachment)
     "attach": Rule("Attaching a file to an order", ORDER_VIEWERS, _personal_data_kept),
     "view_attachment": Rule("Opening an order's attachment", ORDER_VIEWERS),
@@ -195,6 +197,8 @@ RULES: dict[str, Rule] = {
     # prices (app/prices/): agreed customer prices and price lists
     "view_prices": Rule("Seeing agreed prices and price lists", SALES),
     "edit_prices": Rule("Changing agreed prices and price lists", ("manager",)),
+    "edit_customer": Rule("Changing a customer", SALES),
+    "change_credit": Rule("Changing a customer's credit limit or credit hold", ("manager",)),
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
 }
 

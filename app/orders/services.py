@@ -49,9 +49,11 @@ def submitted_draft(ref: str) -> Order | None:
 
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
     """Start a draft order for `customer`, addressed to their default address unless told."""
+    default = customer.default_address
     if address is None:
-        default = customer.default_address
         address = default.text if default else ""
+    if default is not None and address == default.text:
+        fields.setdefault("address_id", default.id)
     order = Order(customer=customer, channel=channel, method=method, address=address,
                   created_by_id=actor.id if actor else None, **fields)
     db.session.add(order)

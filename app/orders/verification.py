@@ -10,14 +10,19 @@ import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
+from babel.numbers import format_currency
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from app.errors import Refusal
+from app.errors import NotAllowed, Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.models import Order, OrderLine, VerificationFlag
-from app.timeutil import utcnow
+from app.orders.money import ZERO, order_totals
+from app.orders.states import OPEN_STATUSES
+from app.settings.store import setting
+from app.timeutil import business_locale, utcnow
 
 KIND_LABELS = {
     "duplicate": "Possible duplicate",
@@ -25,7 +30,10 @@ KIND_LABELS = {
     "new_address": "New delivery address",
     "new_product": "First-time product",
     "shortage": "Not enough stock",
+    "credit": "Credit check",
 }
+# Checks a rep cannot acknowledge: only a manager clears them, with a reason (clear_credit_check).
+MANAGER_CLEARS = {"credit"}
 
 
 @dataclass(frozen=True)
@@ -111,18 +119,51 @@ def _line_findings(order: Order, history: History) -> list[Finding]:
     return found
 
 
+def _amount(value) -> str:
+    return format_currency(value, setting("CURRENCY"), locale=business_locale())
+
+
+def open_order_gross(order: Order):
+    """The gross of the customer's other open orders: confirmed and not yet dispatched,
+    collected or cancelled (OPEN_STATUSES; a dispatched order is left to the accounts)."""
+    others = db.session.execute(
+        select(Order).where(Order.customer_id == order.customer_id, Order.id != order.id,
+                            Order.status.in_(OPEN_STATUSES))
+        .options(selectinload(Order.lines).selectinload(OrderLine.product))
+    ).scalars()
+    return sum((order_totals(other).gross for other in others), ZERO)
+
+
+def _credit(order: Order) -> list[Finding]:
+    """A customer on credit hold, or this order taking open orders past the credit limit.
+    The key carries the amount, so a clearance stops counting once the exposure grows."""
+    customer = order.customer
+    found = []
+    if customer.credit_hold:
+        reason = f": {customer.credit_hold_reason}" if customer.credit_hold_reason else ""
+        found.append(Finding("credit:hold", "credit", f"{customer.code} is on credit hold{reason}."))
+    if customer.credit_limit is not None and order.lines:
+        exposure = open_order_gross(order) + order_totals(order).gross
+        if exposure > customer.credit_limit:
+            found.append(Finding(f"credit:limit:{exposure}", "credit",
+                                 f"Takes {customer.code} to {_amount(exposure)} against a limit of "
+                                 f"{_amount(customer.credit_limit)}."))
+    return found
+
+
 def findings(order: Order, history: History | None = None) -> list[Finding]:
     """Everything about the draft worth a second look, in the order a rep reads it."""
     history = history or customer_history(order)
-    found = _duplicates(order) + _line_findings(order, history)
+    found = _credit(order) + _duplicates(order) + _line_findings(order, history)
     if order.method == "delivery" and order.address.strip() and history.recent \
             and _normal(order.address) not in history.addresses:
         found.append(Finding("new_address", "new_address", "The delivery address is new for this customer."))
     return found
 
 
-def refresh_flags(order: Order, history: History | None = None) -> list[VerificationFlag]:
-    """Bring the order's flag rows in line with its findings; keep acknowledgements."""
+def refresh_flags(order: Order, history: History | None = None, actor=None) -> list[VerificationFlag]:
+    """Bring the order's flag rows in line with its findings; keep acknowledgements. A new
+    credit check is news for the manager (an event routed to them)."""
     current = {f.key: f for f in findings(order, history)}
     for flag in list(order.flags):
         if flag.key not in current:
@@ -131,6 +172,9 @@ def refresh_flags(order: Order, history: History | None = None) -> list[Verifica
     for key, finding in current.items():
         if key not in known:
             order.flags.append(VerificationFlag(key=key, kind=finding.kind, message=finding.message))
+            if finding.kind in MANAGER_CLEARS:
+                record_event("order.credit_check", f"Credit check: {finding.message} A manager must clear it.",
+                             order=order, actor=actor, after={"flag": key})
     db.session.flush()
     return list(order.flags)
 
@@ -145,10 +189,9 @@ def shown_flags(order: Order, history: History | None = None) -> list[Verificati
 
 def acknowledge(order: Order, key: str, actor) -> VerificationFlag:
     """Record that `actor` has checked this finding with the customer (or decided it is fine)."""
-    refresh_flags(order)
-    flag = next((f for f in order.flags if f.key == key), None)
-    if flag is None:
-        raise Refusal("That check no longer applies; the panel has been refreshed.")
+    flag = _current_flag(order, key, actor)
+    if flag.kind in MANAGER_CLEARS:
+        raise NotAllowed("Only a manager can clear a credit check, with a reason.")
     if flag.acknowledged_at is None:
         flag.acknowledged_by_id, flag.acknowledged_at = actor.id, utcnow()
         record_event("order.flag_acknowledged", f"Checked: {flag.message}", order=order, actor=actor,
@@ -160,11 +203,35 @@ def acknowledge_all(order: Order, actor, keys=None) -> list[VerificationFlag]:
     """Acknowledge every open check at once, or those of `keys` (the ones the rep was shown:
     a check found since stays open); each is still recorded with who and when, by the same
     rule as acknowledging one. Returns the checks acknowledged now."""
-    refresh_flags(order)
-    flags = [f for f in open_flags(order) if keys is None or f.key in keys]
+    refresh_flags(order, actor=actor)
+    flags = [f for f in open_flags(order) if (keys is None or f.key in keys) and f.kind not in MANAGER_CLEARS]
     for flag in flags:
         acknowledge(order, flag.key, actor)
     return flags
+
+
+def _current_flag(order: Order, key: str, actor=None) -> VerificationFlag:
+    refresh_flags(order, actor=actor)
+    flag = next((f for f in order.flags if f.key == key), None)
+    if flag is None:
+        raise Refusal("That check no longer applies; the panel has been refreshed.")
+    return flag
+
+
+def clear_credit_check(order: Order, key: str, actor, reason: str) -> VerificationFlag:
+    """A manager lets the order go ahead despite the credit check, saying why (the reason is
+    kept on the check and in the event). The caller has checked the manager's permission."""
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise Refusal("Say why the order may go ahead (e.g. payment received, limit agreed).")
+    flag = _current_flag(order, key, actor)
+    if flag.kind not in MANAGER_CLEARS:
+        raise Refusal("That is not a credit check; acknowledge it as usual.")
+    if flag.acknowledged_at is None:
+        flag.acknowledged_by_id, flag.acknowledged_at, flag.note = actor.id, utcnow(), reason
+        record_event("order.credit_cleared", f"Credit check cleared: {flag.message} Reason: {reason}",
+                     order=order, actor=actor, after={"flag": flag.key, "reason": reason})
+    return flag
 
 
 def open_flags(order: Order) -> list[VerificationFlag]:

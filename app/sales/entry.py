@@ -14,13 +14,14 @@ from app.errors import Conflict, Refusal
 from app.extensions import db
 from app.order_page.routes import request_panel
 from app.orders import drafts, verification
-from app.orders.permissions import can
+from app.orders.permissions import can, require
 from app.orders.queries import last_order_dates
 from app.orders.services import OrderError, create_draft, find_order, submitted_draft
 from app.sales.forms import (
     AcknowledgeAllForm,
     AcknowledgeForm,
     AddLineForm,
+    ClearCreditForm,
     CustomerForm,
     DraftChangeForm,
     HeaderForm,
@@ -40,7 +41,7 @@ EDIT = "sales/edit_order.html"
 AFTER_EDIT = ("verify", "draft_version", "draft_conflict")  # refreshed beside every change
 LINES_ANSWER = {"block": "draft_lines"}
 VERIFY_ANSWER = {"block": "verify"}
-HEADER_ANSWER = {"block": "", "oob": ("header_status", "header_errors", *AFTER_EDIT)}  # the header swaps nothing itself
+HEADER_ANSWER = {"block": "", "oob": ("header_status", "header_errors", "header_address", *AFTER_EDIT)}  # the header swaps nothing itself
 
 # --- starting a draft -------------------------------------------------------------------
 
@@ -79,7 +80,8 @@ def _begin(customer, channel):
 def customer_search():
     """Customer choices for the entry screen, by name, code, email or phone."""
     q = search_arg()
-    found = db.session.execute(customers_matching(q).options(selectinload(Customer.addresses)).limit(8)
+    offered = customers_matching(q).where(Customer.active.is_(True))  # an inactive customer takes no new orders
+    found = db.session.execute(offered.options(selectinload(Customer.addresses)).limit(8)
                                ).scalars().all() if q else []
     return render("sales/new_order.html", block="customer_results", customers=found, q=q, town_of=town_of,
                   last_ordered=last_order_dates([c.id for c in found]))
@@ -102,10 +104,11 @@ def _workspace(order, **extra) -> dict:
     A change (POST) stores the checks it finds; a page (GET) only shows them."""
     history = verification.customer_history(order)
     if request.method == "POST" and not extra.pop("refused", False):
-        flags = verification.refresh_flags(order, history)
+        flags = verification.refresh_flags(order, history, actor=current_user)
     else:
         flags = verification.shown_flags(order, history)
     return {"order": order, "history": history, "flags": flags, "kind_labels": verification.KIND_LABELS,
+            "manager_clears": verification.MANAGER_CLEARS,
             "choices": drafts.SHORTAGE_CHOICES, "line_prices": _line_prices(order), **extra}
 
 
@@ -122,7 +125,7 @@ def edit_order(ref):
     if not can(current_user, "continue_entry", order):
         flash(f"{order.ref} is {order.status_label.lower()}; it can no longer be edited here.", "info")
         return redirect(url_for("orders.detail", ref=order.ref))
-    context = _workspace(order, header=HeaderForm(obj=order), add_form=AddLineForm(),
+    context = _workspace(order, header=header_form(order, obj=order), add_form=AddLineForm(),
                          **request_panel(back_to=url_for("sales.edit_order", ref=order.ref)))
     return render("sales/edit_order.html", **context)
 
@@ -182,14 +185,29 @@ def _refused_edit(ref, exc, answer, refused, field, extra):
 @bp.post("/orders/<ref>/header")
 def update_header(ref):
     order = _draft(ref)
-    form = HeaderForm()
+    form = header_form(order)
     if not form.validate():
         return _after_change(order, **HEADER_ANSWER, header=form)
     fields = {name: getattr(form, name).data for name in drafts.HEADER_FIELDS}
     for name in ("address", "instructions", "customer_reference"):  # a field left out of the post is empty
         fields[name] = (fields[name] or "").strip() if name == "customer_reference" else fields[name] or ""
-    return _edit(ref, lambda o: drafts.update_header(o, current_user, **fields), form=form, answer=HEADER_ANSWER,
-                 header=form)
+
+    def change(o):
+        fields["address_id"], fields["address"] = drafts.delivery_address(o, fields["address_id"], fields["address"])
+        drafts.update_header(o, current_user, **fields)
+        form.address_id.data, form.address.data = o.address_id, o.address  # the chosen address, shown
+
+    return _edit(ref, change, form=form, answer=HEADER_ANSWER, header=form)
+
+
+def header_form(order, **kwargs) -> HeaderForm:
+    """The draft's header form, offering the customer's delivery addresses (and a typed one)."""
+    form = HeaderForm(**kwargs)
+    offered = [a for a in order.customer.addresses if a.active or a.id == order.address_id]
+    form.address_id.choices = [(a.id, f"{a.label}: {a.text.splitlines()[0] if a.text else ''}"
+                                + ("" if a.active else " (retired)")) for a in offered]
+    form.address_id.choices.append((None, "Another address (type it below)"))
+    return form
 
 
 @bp.get("/orders/<ref>/products")
@@ -273,6 +291,18 @@ def acknowledge_all_flags(ref):
     return _after_acknowledge(ref, form, response)
 
 
+@bp.post("/orders/<ref>/flags/clear-credit")
+def clear_credit_check(ref):
+    """A manager clears a credit check with a reason; a rep is refused (403)."""
+    form = ClearCreditForm()
+    require(current_user, "clear_credit_check", _draft(ref))
+    if not form.validate():
+        raise Refusal(" ".join(form.key.errors + form.reason.errors))
+    return _after_acknowledge(ref, form, _edit(
+        ref, lambda o: verification.clear_credit_check(o, form.key.data, current_user, form.reason.data),
+        form=form, answer=VERIFY_ANSWER))
+
+
 def _after_acknowledge(ref, form, response):
     if not request.htmx and form.next.data == "review":
         return redirect(url_for("sales.review_order", ref=ref))
@@ -295,6 +325,15 @@ def _review_page(order, form, status=200):
     return render("sales/review_order.html", status=status, **context)
 
 
+def _how_to_confirm(customer) -> str:
+    """What the rep does next to confirm, by the customer's preferred confirmation channel."""
+    if customer.preferred_channel == "phone":
+        return ("confirmation emailed; " if customer.email else "") + "they prefer a call: call them and log it"
+    if customer.preferred_channel == "post":
+        return ("confirmation emailed; " if customer.email else "") + "they prefer post: send the PDF and log it"
+    return "confirmation emailed" if customer.email else "no email on file: call the customer and log the call"
+
+
 @bp.post("/orders/<ref>/submit")
 def submit_order(ref):
     order = _draft(ref)
@@ -306,7 +345,7 @@ def submit_order(ref):
         return _review_page(order, form, 422)
     on_refusal(back=url_for("sales.review_order", ref=ref))
     drafts.submit_draft(order, current_user, shortage_choices(form, order))
-    told = "confirmation emailed" if order.customer.email else "no email on file: call the customer and log the call"
+    told = _how_to_confirm(order.customer)
     nxt = "on hold, waiting for stock" if order.on_hold else "waiting for fulfillment to pick"
     flash(outcome(order.number, f"confirmed for {order.customer.name}", told, nxt), "success")
     return redirect(url_for("orders.detail", ref=order.number))

@@ -24,6 +24,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.customers.models import CONFIRMATION_CHANNELS, TAX_TREATMENTS
+from app.customers.vat import compact_vat_number
+from app.errors import Refusal
 from app.forms_util import (
     BusinessDateField,
     ValueListField,
@@ -57,6 +60,60 @@ class CustomerForm(FlaskForm):
         return ok
 
 
+def _optional_id(value):
+    """A select's record id: '' (none chosen) → None."""
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
+class CustomerRecordForm(CustomerForm):
+    """The whole customer record (the customer pages); the desk's quick form is CustomerForm.
+    The credit fields are shown to everyone but only a manager's values are used."""
+
+    code = StringField("Code", filters=[stripped], description="Leave empty for the next free code (C0001…).",
+                       validators=[Optional(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$",
+                                                      message="Letters, digits and -, at most 20, like C0042.")])
+    payment_terms = StringField("Payment terms", filters=[stripped], description="e.g. 30 days end of month",
+                                validators=[Optional(), Length(max=60)])
+    vat_number = StringField("VAT number", filters=[stripped], validators=[Optional(), Length(max=30)])
+    tax_treatment = SelectField("Tax treatment", choices=list(TAX_TREATMENTS.items()), default="standard")
+    preferred_channel = SelectField("Confirmations by", choices=list(CONFIRMATION_CHANNELS.items()), default="email")
+    price_list_id = SelectField("Price list", coerce=_optional_id, choices=[], validate_choice=True)
+    active = BooleanField("Active (offered on new orders)", default=True)
+    credit_limit = DecimalField("Credit limit", places=2, description="Empty: no limit", validators=[
+        Optional(), lambda form, field: _finite(form, field),
+        NumberRange(0, 100_000_000, "The credit limit must be between 0 and 100,000,000.")])
+    credit_hold = BooleanField("On credit hold")
+    credit_hold_reason = StringField("Credit hold reason", filters=[stripped], validators=[Optional(), Length(max=200)])
+
+    def validate_vat_number(self, field):
+        try:
+            field.data = compact_vat_number(field.data or "")
+        except Refusal as wrong:
+            raise ValidationError(str(wrong)) from None
+
+    def validate_credit_hold_reason(self, field):
+        if self.credit_hold.data and not field.data:
+            raise ValidationError("Say why the customer is on credit hold (e.g. invoice 881 overdue).")
+
+
+class AddressForm(FlaskForm):
+    label = StringField("Label", filters=[stripped], description="e.g. Warehouse, Head office",
+                        validators=[DataRequired("Give the address a short name, like Warehouse."), Length(max=60)])
+    text = TextAreaField("Address", filters=[clean_text], validators=[
+        DataRequired("Enter the address (street, town, postcode)."), Length(max=500)])
+    is_default = BooleanField("Default for new orders")
+
+
+class ContactForm(FlaskForm):
+    name = StringField("Name", filters=[stripped], validators=[DataRequired("Enter the contact's name."), Length(max=120)])
+    role = StringField("Role", filters=[stripped], description="e.g. Accounts, Goods in",
+                       validators=[Optional(), Length(max=60)])
+    email = StringField("Email", filters=[stripped], validators=[
+        Optional(), Email("Enter a valid email address, like buyer@example.com."), Length(max=254)])
+    phone = StringField("Phone", filters=[stripped], validators=[
+        Optional(), Regexp(PHONE_RE, message="Use digits, spaces, + ( ) -; 6 to 20 characters.")])
+
+
 class StartDraftForm(FlaskForm):
     customer_id = HiddenField(validators=[DataRequired("Choose a customer."), Length(max=12)])
     channel = SelectField("Channel", choices=DESK_CHANNELS, default="phone")
@@ -75,6 +132,8 @@ class DraftChangeForm(FlaskForm):
 class HeaderForm(DraftChangeForm):
     channel = SelectField("Channel", choices=DESK_CHANNELS)
     method = SelectField("Fulfilment", choices=list(METHOD_LABELS.items()))
+    # the customer's addresses (choices set per order: header_form); the text below is what the order keeps
+    address_id = SelectField("Deliver to", coerce=_optional_id, choices=[], validate_choice=False)
     address = TextAreaField("Delivery address", filters=[clean_text], validators=[Length(max=500)])
     instructions = TextAreaField("Instructions", filters=[clean_text], validators=[Length(max=2000)])
     requested_date = BusinessDateField("Requested date", validators=[Optional()])
@@ -125,6 +184,14 @@ class AcknowledgeForm(DraftChangeForm):
     key = StringField(validators=[DataRequired("That check no longer applies; the panel has been refreshed."),
                                   at_most(200)])
     next = HiddenField(filters=[lambda v: v if v == "review" else None])
+
+
+class ClearCreditForm(AcknowledgeForm):
+    """A manager clears a credit check: the check's key and why the order may go ahead."""
+
+    reason = StringField("Reason", filters=[stripped],
+                         validators=[DataRequired("Say why the order may go ahead (e.g. payment received)."),
+                                     Length(max=200)])
 
 
 class AcknowledgeAllForm(DraftChangeForm):

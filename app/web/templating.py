@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.auth.access import DASHBOARDS, dashboards_for
 from app.auth.models import ROLE_LABELS
+from app.customers.models import CONFIRMATION_CHANNELS, TAX_TREATMENTS
 from app.formatting import age, date_placeholder, day, entry_date, money, when
 from app.orders import permissions
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
@@ -28,6 +29,7 @@ def install(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
         METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can, date_placeholder=date_placeholder,
         setting=setting,  # the business's tuned settings (app/settings/store.py)
+        CONFIRMATION_CHANNELS=CONFIRMATION_CHANNELS, TAX_TREATMENTS=TAX_TREATMENTS,
     )
 
     @app.context_processor

@@ -126,6 +126,14 @@ STATES = [
     State("notifications menu", "sales", "/sales/", open_notifications),
     State("customers", "sales", "/sales/customers/"),
     State("customer", "sales", "/sales/customers/{customer}"),
+    State("customer edit", "sales", "/sales/customers/{customer}/edit"),
+    State("customer edit by manager", "manager", "/sales/customers/{customer}/edit"),
+    State("customer on credit hold", "sales", "/sales/customers/{held_customer}"),
+    State("new address", "sales", "/sales/customers/{customer}/addresses/new"),
+    State("new contact", "sales", "/sales/customers/{customer}/contacts/new"),
+    State("entry credit check", "sales", "/sales/orders/{credit}/edit"),
+    State("entry credit check for manager", "manager", "/sales/orders/{credit}/edit"),
+    State("review credit blocked", "sales", "/sales/orders/{credit}/review"),
     State("new order", "sales", "/sales/orders/new"),
     State("customer results", "sales", "/sales/orders/new", type_customer),
     State("entry", "sales", "/sales/orders/{draft}/edit"),
@@ -198,6 +206,8 @@ def book(order_in, make_order, make_customer, make_product, users):
         soon = business_today() + timedelta(days=2)
         made = {
             "draft": make_order([(hinge, 5)], customer=acme),
+            "credit": make_order([(hinge, 1)], customer=make_customer(
+                "Cedar Stores", credit_hold=True, credit_hold_reason="Invoice 881 overdue")),
             "confirmed": order_in("confirmed", customer=acme, promised=soon),
             "held": order_in("confirmed", customer=birch, promised=soon),
             "requests": order_in("confirmed", customer=birch, promised=business_today() - timedelta(days=3)),
@@ -223,7 +233,8 @@ def book(order_in, make_order, make_customer, make_product, users):
                                      valid_to=business_today() + timedelta(days=90)))
         db.session.commit()
     names = {key: order.ref for key, order in made.items()}
-    names.update(customer=acme.code, sku=hinge.sku, spare_sku=spare.sku, wave=wave.id, wave_order=wave_orders[0].ref,
+    names.update(customer=acme.code, held_customer=made["credit"].customer.code, sku=hinge.sku, spare_sku=spare.sku,
+                 wave=wave.id, wave_order=wave_orders[0].ref,
                  escalation=escalation.id, message=message.id,
                  event=db.session.execute(select(Event.id).order_by(Event.id.desc()).limit(1)).scalar())
     db.session.commit()

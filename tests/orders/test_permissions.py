@@ -52,6 +52,7 @@ ORDER_ACTIONS = {
     "collect": (WAREHOUSE | {"sales"}, {"ready_for_pickup"}),
     "view_order": (VIEWERS, EVERY),
     "continue_entry": (SALES, {"draft"}),
+    "clear_credit_check": ({"manager"}, {"draft"}),  # issue 12: only a manager clears a credit check
     "accept_split": (SALES, {"draft"}),
     "amend": (SALES, {"confirmed"}),
     "ask_pick_release": (SALES, {"picking"}),

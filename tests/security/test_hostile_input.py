@@ -33,6 +33,7 @@ from app.attachments.services import attach_file
 from app.auth.models import ROLES, User
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.config import TestConfig
+from app.customers.models import Contact
 from app.escalations import services as escalations
 from app.extensions import db
 from app.notifications.models import Notification
@@ -105,6 +106,9 @@ SEARCH_ARGS = {"q": "SO", "sku": "SKU", "dates": "promised", "start": "2026-01-0
                "page": "1"}
 CUSTOMER_FORM = {"name": "Hostile Ltd", "contact_name": "Pat", "email": "pat@example.com",
                  "phone": "0113 496 0000", "address": "1 Road\nLeeds LS1 1AA", "notes": "Note"}
+CUSTOMER_RECORD = {**CUSTOMER_FORM, "code": "H-1", "payment_terms": "30 days", "vat_number": "GB980780684",
+                   "tax_treatment": "standard", "preferred_channel": "email", "price_list_id": "", "active": "y",
+                   "credit_limit": "5000", "credit_hold": "y", "credit_hold_reason": "Overdue"}
 BACK = {"version": VERSION, "next": "/orders/{order}"}
 PRODUCT_FORM = {"sku": "HOSTILE-1", "name": "Hostile bolt", "description": "x", "unit": "box", "pack_size": "6",
                 "bin_location": "Z-01", "unit_price": "12.50", "tax_rate": "20", "lead_time_days": "5",
@@ -196,9 +200,21 @@ PARAMS: dict[str, dict | list[dict]] = {
                                "collected_by": "Sam"},
     "GET sales.customers": {"q": "Cust", "page": "1"},
     "GET sales.customer": {"page": "1"},
-    "POST sales.edit_customer": CUSTOMER_FORM,
-    "POST sales.new_customer": CUSTOMER_FORM,
+    "POST sales.edit_customer": CUSTOMER_RECORD,
+    "POST sales.new_customer": CUSTOMER_RECORD,
     "GET sales.customer_search": {"q": "Cust"},
+    "GET sales.new_address": {},
+    "POST sales.new_address": {"label": "Warehouse", "text": "5 Dock Rd\nHull", "is_default": "y"},
+    "GET sales.edit_address": {},
+    "POST sales.edit_address": {"label": "Warehouse", "text": "5 Dock Rd\nHull", "is_default": "y"},
+    "POST sales.default_address": {},
+    "POST sales.retire_address": {},
+    "GET sales.new_contact": {},
+    "POST sales.new_contact": {"name": "Bo", "role": "Accounts", "email": "bo@example.com", "phone": "01904 000000"},
+    "GET sales.edit_contact": {},
+    "POST sales.edit_contact": {"name": "Bo", "role": "Accounts", "email": "bo@example.com", "phone": "01904 000000"},
+    "POST sales.delete_contact": {},
+    "POST sales.clear_credit_check": {"version": VERSION, "key": "credit:hold", "reason": "Paid", "next": "review"},
     "GET sales.email_intake": {"page": "1"},
     "POST sales.email_intake": {"message": "Subject: PO\n\nSKU 1"},
     "POST sales.draft_for_email": {"customer_code": "{customer}"},
@@ -287,7 +303,8 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
              "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
              "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf",
-             "team": "sales", "item_id": t["price_item"], "row_id": t["customer_price"]}
+             "team": "sales", "item_id": t["price_item"], "row_id": t["customer_price"],
+             "address_id": t["address"], "contact_id": t["contact"]}
     return str(known.get(name, "1"))
 
 
@@ -343,6 +360,8 @@ def target(make_order, make_product, make_user, users):
     price_list.items.append(PriceListItem(product_id=order.lines[0].product_id, min_quantity=1, unit_price=Decimal("8")))
     agreed = CustomerPrice(customer_id=draft.customer_id, product_id=order.lines[0].product_id, unit_price=Decimal("7"))
     db.session.add_all([price_list, agreed])
+    contact = Contact(customer=draft.customer, name="Bo Diaz", role="Accounts")
+    db.session.add(contact)
     db.session.commit()
     boss_note = db.session.execute(select(Notification.id).join(User, User.id == Notification.user_id)
                                    .where(User.username == BOSS).order_by(Notification.id).limit(1)).scalar()
@@ -356,7 +375,7 @@ def target(make_order, make_product, make_user, users):
             "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
             "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
             "attachment": attachment.id, "price_list": price_list.code, "price_item": price_list.items[0].id,
-            "customer_price": agreed.id}
+            "customer_price": agreed.id, "address": draft.customer.addresses[0].id, "contact": contact.id}
 
 
 # --- visitors ------------------------------------------------------------------------------------
