@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.documents.barcodes import code128
+from app.documents.company import company_details
 from app.documents.models import Document
 from app.documents.pdf import render_pdf
 from app.documents.store import find_document, store_document
@@ -90,7 +91,8 @@ def print_wave_pick_list(wave, actor, order_url) -> Document:
 
 
 def render_packing_slip(order, actor) -> bytes:
-    return render_pdf("documents/packing_slip.html", slip=pack_slip_for(order), **_printing(actor))
+    return render_pdf("documents/packing_slip.html", slip=pack_slip_for(order), business=company_details(),
+                      **_printing(actor))
 
 
 def packing_slip_document(order) -> Document | None:
