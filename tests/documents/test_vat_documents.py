@@ -61,6 +61,7 @@ def test_confirmation_pdf_and_email_show_net_vat_per_rate_gross_and_both_vat_num
     for body in (email.body_text, email.body_html):
         assert "£152.47" in body and "VAT at 20%" in body and "£171.47" in body
         assert "Registered in England and Wales No. 09876543" in body and "VAT registration No. GB 123 4567 89" in body
+    assert "Your VAT No. GB 987 6543 21" in email.body_text
     assert "GBP" not in email.body_text + email.body_html + text
 
 
