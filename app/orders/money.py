@@ -60,7 +60,7 @@ def line_rate(line, treatment: str) -> Decimal:
 
 
 def vat_label(rate) -> str:
-    """"VAT at 20%" (the percentage in the business's locale)."""
+    """The row label of a rate: "VAT at 20%" (the percentage as the business's locale writes it)."""
     return f"VAT at {percent(rate)}"
 
 

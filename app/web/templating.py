@@ -7,7 +7,7 @@ from app.auth.access import DASHBOARDS, dashboards_for
 from app.auth.models import ROLE_LABELS
 from app.formatting import age, date_placeholder, day, entry_date, money, percent, when
 from app.orders import permissions
-from app.orders.money import line_net, line_rate, order_totals, vat_label
+from app.orders.money import line_rate, order_totals, vat_label
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
 from app.settings.store import setting
 
@@ -29,7 +29,7 @@ def install(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS, STATUS_TONES=STATUS_TONES, CHANNEL_LABELS=CHANNEL_LABELS,
         METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can, date_placeholder=date_placeholder,
         setting=setting,  # the business's tuned settings (app/settings/store.py)
-        order_totals=order_totals, vat_label=vat_label, line_net=line_net, line_rate=line_rate,  # net, VAT per rate, gross
+        order_totals=order_totals, vat_label=vat_label, line_rate=line_rate,  # net, VAT per rate, gross
     )
 
     @app.context_processor
