@@ -8,8 +8,9 @@ from functools import cache
 
 from babel.dates import format_date, format_datetime, get_date_format
 from babel.dates import parse_date as babel_parse_date
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_percent
 
+from app.settings.store import setting
 from app.timeutil import business_locale, local, utcnow
 
 DAY_PATTERN = "EEE dd MMM y"  # Mon 05 Jan 2026 (in en_GB)
@@ -20,10 +21,17 @@ _STRFTIME_TO_CLDR = {"a": "EEE", "A": "EEEE", "d": "dd", "b": "MMM", "B": "MMMM"
 
 
 def money(value) -> str:
-    """Two decimals with the locale's separators (1,234.50 in en_GB); no currency sign."""
+    """An amount in the installation's currency (setting CURRENCY, ISO 4217) as the business's
+    locale writes it: £1,234.50 in en_GB with GBP, €1,234.50 with EUR. CSV files and the API
+    keep plain decimals ("1234.50") instead."""
     if value is None:
         return ""
-    return format_decimal(Decimal(value), format="#,##0.00", locale=business_locale())
+    return format_currency(Decimal(value), setting("CURRENCY"), locale=business_locale())
+
+
+def percent(rate) -> str:
+    """A rate given in percent (20, 17.5) as the locale writes a percentage: 20%, 17.5%."""
+    return format_percent(Decimal(rate) / 100, locale=business_locale(), decimal_quantization=False)
 
 
 @cache

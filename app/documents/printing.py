@@ -9,10 +9,10 @@ order. `print_*` record (a POST calls them); `*_document` only look a stored one
 
 import hashlib
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.documents.barcodes import code128
+from app.documents.company import company_details
 from app.documents.models import Document
 from app.documents.pdf import render_pdf
 from app.documents.store import find_document, store_document
@@ -20,6 +20,7 @@ from app.events.services import record_event
 from app.extensions import db
 from app.orders.pick_list import pack_slip_for, pick_list, wave_summary
 from app.orders.waves import tote_slot
+from app.settings.store import setting
 from app.timeutil import local, utcnow
 
 
@@ -29,7 +30,7 @@ def pick_round(order) -> int:
 
 
 def _printing(actor) -> dict:
-    return {"business_name": current_app.config["BUSINESS_NAME"],
+    return {"business_name": setting("BUSINESS_NAME"),
             "printed_at": local(utcnow()).strftime("%d %b %Y %H:%M"),
             "printed_by": actor.display_name if actor is not None else ""}
 
@@ -90,7 +91,8 @@ def print_wave_pick_list(wave, actor, order_url) -> Document:
 
 
 def render_packing_slip(order, actor) -> bytes:
-    return render_pdf("documents/packing_slip.html", slip=pack_slip_for(order), **_printing(actor))
+    return render_pdf("documents/packing_slip.html", slip=pack_slip_for(order), business=company_details(),
+                      **_printing(actor))
 
 
 def packing_slip_document(order) -> Document | None:

@@ -145,6 +145,7 @@ def _add(order: Order, product, quantity: int) -> None:
     order.lines.append(OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
         unit_price=price_for(order.customer_id, product, quantity).unit_price, list_price=product.unit_price,
+        tax_rate=product.tax_rate,
         qty_reserved=reserved, qty_backordered=quantity - reserved,
         position=max((x.position for x in order.lines), default=0) + 1))
 

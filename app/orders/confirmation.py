@@ -8,16 +8,18 @@ order, or not at all.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import select
 
+from app.documents.company import company_details
 from app.documents.pdf import render_pdf
 from app.documents.store import find_document, store_document
 from app.events.services import record_event
 from app.extensions import db
-from app.formatting import money
+from app.formatting import money, percent
 from app.mail.outbox import queue_email
 from app.orders.models import Communication, Revision
+from app.orders.money import line_rate, order_totals, printed_totals
 from app.orders.promising import promise_for
 from app.orders.states import METHOD_LABELS
 from app.timeutil import business_today, local
@@ -42,17 +44,13 @@ def confirmation_filename(number: str, revision: int) -> str:
     return f"{number}-confirmation-r{revision}.pdf"
 
 
-def _business() -> dict:
-    config = current_app.config
-    return {"name": config["BUSINESS_NAME"], "address": config["BUSINESS_ADDRESS"],
-            "phone": config["BUSINESS_PHONE"], "email": config["MAIL_FROM"]}
-
-
 def _lines(order, promise) -> list[dict]:
     dates = [p.date.strftime("%d %b %Y") for p in promise.lines] if promise else []
+    treatment = order.customer.tax_treatment
     return [
         {"position": n, "sku": line.sku, "description": line.description, "quantity": line.quantity,
          "unit_price": money(line.unit_price), "total": money(line.line_total),
+         "rate": percent(line_rate(line, treatment)),
          "short": line.qty_backordered, "date": dates[n - 1] if dates else ""}
         for n, line in enumerate(order.lines, start=1)
     ]
@@ -84,18 +82,19 @@ def confirmation_context(order) -> dict:
     customer = order.customer
     promise = promise_for(order)
     return {
-        "business": _business(),
+        "business": company_details(),
         "number": order.number, "revision": order.revision,
         "issued": business_today().strftime("%d %B %Y"),
         "customer": {"name": customer.name, "code": customer.code, "contact": customer.contact_name,
-                     "email": customer.email or "", "phone": customer.phone or ""},
+                     "email": customer.email or "", "phone": customer.phone or "",
+                     "vat_number": customer.vat_number or ""},
         "method": order.method, "method_label": METHOD_LABELS[order.method],
         "address": order.address, "instructions": order.instructions,
         "customer_reference": order.customer_reference,
         "requested_date": order.requested_date.strftime(DAY) if order.requested_date else "",
         "promised": _promised(order, promise),
         "lines": _lines(order, promise),
-        "total": money(order.total),
+        "totals": printed_totals(order_totals(order)),  # net, VAT per rate, gross (what the customer pays)
         "changes": _changes(order),
         "special_requests": [{"kind": r.kind.replace("_", " "), "text": r.text, "note": r.decision_note,
                               "status": "not_promised" if r.status == "pending" and r.not_promised else r.status}

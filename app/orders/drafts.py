@@ -98,7 +98,7 @@ def add_product(order: Order, product: Product, quantity: int, actor) -> OrderLi
         return set_quantity(order, line.id, line.quantity + quantity, actor)
     price = price_for(order.customer_id, product, quantity)
     line = OrderLine(product=product, sku=product.sku, description=product.name, quantity=quantity,
-                     unit_price=price.unit_price, list_price=product.unit_price,
+                     unit_price=price.unit_price, list_price=product.unit_price, tax_rate=product.tax_rate,
                      position=max((x.position for x in order.lines), default=0) + 1)
     order.lines.append(line)
     db.session.flush()

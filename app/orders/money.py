@@ -10,8 +10,18 @@ the penny, as HMRC allows for invoices.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.formatting import money, percent
+
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+# The legal words a document carries when no VAT is charged (by Customer.tax_treatment).
+TREATMENT_NOTES = {
+    "standard": "",
+    "zero_rated": "Zero-rated export: goods exported outside the UK, no UK VAT charged",
+    "reverse_charge": "Reverse charge: customer to account for VAT to HMRC",
+    "exempt": "Exempt from VAT: no VAT charged",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,11 @@ class Totals:
     def gross(self) -> Decimal:
         return self.net + self.vat
 
+    @property
+    def note(self) -> str:
+        """The legal words for a customer who pays no VAT ("" for standard)."""
+        return TREATMENT_NOTES.get(self.treatment, "")
+
 
 def line_rate(line, treatment: str) -> Decimal:
     """The VAT rate (percent) that applies to an order line for this tax treatment."""
@@ -44,12 +59,21 @@ def line_rate(line, treatment: str) -> Decimal:
     return Decimal(rate)
 
 
+def vat_label(rate) -> str:
+    """The row label of a rate: "VAT at 20%" (the percentage as the business's locale writes it)."""
+    return f"VAT at {percent(rate)}"
+
+
+def line_net(line) -> Decimal:
+    return (Decimal(line.unit_price) * line.quantity).quantize(PENNY)
+
+
 def totals(lines, treatment: str = "standard") -> Totals:
     """Net, VAT per rate and gross of order lines (anything with quantity, unit_price, tax_rate
     and product) for a customer with this tax treatment."""
     by_rate: dict[Decimal, Decimal] = {}
     for line in lines:
-        net = (Decimal(line.unit_price) * line.quantity).quantize(PENNY)
+        net = line_net(line)
         rate = line_rate(line, treatment).quantize(PENNY)
         by_rate[rate] = by_rate.get(rate, ZERO) + net
     vat_lines = tuple(
@@ -61,3 +85,12 @@ def totals(lines, treatment: str = "standard") -> Totals:
 def order_totals(order) -> Totals:
     """The totals of an order for its customer's tax treatment."""
     return totals(order.lines, order.customer.tax_treatment)
+
+
+def printed_totals(t: Totals) -> dict:
+    """The totals as the words and amounts a document prints (plain strings, no ORM)."""
+    return {
+        "net": money(t.net), "vat": money(t.vat), "gross": money(t.gross), "note": t.note,
+        "vat_lines": [{"label": vat_label(v.rate), "net": money(v.net), "vat": money(v.vat)} for v in t.vat_lines]
+        or [{"label": vat_label(ZERO), "net": money(ZERO), "vat": money(ZERO)}],
+    }

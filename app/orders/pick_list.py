@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 
 from app.documents.barcodes import code128, qr
+from app.orders.money import order_totals, printed_totals
 from app.orders.picking import picked_now
 from app.orders.states import METHOD_LABELS
 
@@ -97,4 +98,5 @@ def pack_slip_for(order) -> dict:
         "to_follow": [{"sku": ln.sku, "description": ln.description,
                        "quantity": ln.quantity - ln.qty_shipped - picked_now(ln)}
                       for ln in order.lines if ln.quantity - ln.qty_shipped - picked_now(ln) > 0],
+        "totals": printed_totals(order_totals(order)),  # the whole order's value, with VAT
     }

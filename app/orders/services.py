@@ -72,6 +72,7 @@ def add_line(order: Order, product: Product, quantity: int, unit_price: Decimal 
     line = OrderLine(
         product=product, sku=product.sku, description=product.name, quantity=quantity,
         unit_price=product.unit_price if unit_price is None else unit_price, list_price=product.unit_price,
+        tax_rate=product.tax_rate,  # the VAT rate as it is today stays with the order
         position=len(order.lines) + 1,
     )
     order.lines.append(line)

@@ -6,8 +6,9 @@ from flask_login import current_user
 from app.auth.access import DASHBOARDS, dashboards_for
 from app.auth.models import ROLE_LABELS
 from app.customers.models import CONFIRMATION_CHANNELS, TAX_TREATMENTS
-from app.formatting import age, date_placeholder, day, entry_date, money, when
+from app.formatting import age, date_placeholder, day, entry_date, money, percent, when
 from app.orders import permissions
+from app.orders.money import line_rate, order_totals, vat_label
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS, STATUS_TONES
 from app.settings.store import setting
 
@@ -18,7 +19,7 @@ def can(action: str, subject=None) -> bool:
 
 
 def install(app: Flask) -> None:
-    for f in (age, money, when, day, entry_date):
+    for f in (age, money, percent, when, day, entry_date):
         app.add_template_filter(f)
 
     from app.live.routes import live_interval, live_since
@@ -30,6 +31,7 @@ def install(app: Flask) -> None:
         METHOD_LABELS=METHOD_LABELS, ROLE_LABELS=ROLE_LABELS, can=can, date_placeholder=date_placeholder,
         setting=setting,  # the business's tuned settings (app/settings/store.py)
         CONFIRMATION_CHANNELS=CONFIRMATION_CHANNELS, TAX_TREATMENTS=TAX_TREATMENTS,
+        order_totals=order_totals, vat_label=vat_label, line_rate=line_rate,  # net, VAT per rate, gross
     )
 
     @app.context_processor

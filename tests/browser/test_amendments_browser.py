@@ -111,7 +111,7 @@ def test_an_amendment_adds_a_product_found_by_name(page, live_server, browser_lo
     preview = page.locator("#amend-preview")
     expect(preview.locator("tr", has_text="SCR-8")).to_contain_text("2 to backorder")
     expect(preview.locator("tr", has_text="SCR-8")).to_contain_text("43.20")
-    expect(preview.locator("tr", has_text="HNG-100")).to_contain_text("4.50 → 4.00")
+    expect(preview.locator("tr", has_text="HNG-100")).to_contain_text("£4.50 → £4.00")
     page.get_by_label("Asked through").select_option("phone")
     page.get_by_label("Who asked").fill("Jane Marsh (buyer)")
     page.get_by_label("How it was verified").fill("Read the changes back on the call")
@@ -121,7 +121,7 @@ def test_an_amendment_adds_a_product_found_by_name(page, live_server, browser_lo
     expect(page.locator(".flash--success")).to_contain_text("amended: revision 2")
     revisions = page.locator("#revisions")
     expect(revisions).to_contain_text("Added SCR-8 Wood screws 8x40 (box) × 8")
-    expect(revisions).to_contain_text("HNG-100 Brass hinge 100mm: quantity 5 → 12, unit price 4.50 → 4.00")
+    expect(revisions).to_contain_text("HNG-100 Brass hinge 100mm: quantity 5 → 12, unit price £4.50 → £4.00")
     screenshot(page, "amend-search-3-order-revision-2", full_page=True)
     order = fresh(Order, confirmed["order"])
     assert [(ln.sku, ln.quantity, ln.unit_price, ln.qty_reserved) for ln in order.lines] == [

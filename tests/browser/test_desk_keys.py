@@ -101,7 +101,7 @@ def test_five_line_phone_order_in_twenty_keys(page, live_server, browser_login, 
         rep.press("Enter")
         expect(page.locator("#draft-lines tbody tr")).to_have_count(n)
         expect(page.locator("#add-sku")).to_be_focused()
-    expect(page.locator("#draft-lines .total")).to_have_text("525.00")  # 42 units × 12.50
+    expect(page.locator("#draft-lines .total")).to_have_text("£630.00")  # 42 units × 12.50 = 525.00 net + 20 % VAT
 
     rep.press("Alt+p")
     expect(page.locator("#customer_reference")).to_be_focused()

@@ -63,7 +63,7 @@ def test_phone_order_with_the_keyboard_only(page, live_server, browser_login, sc
         if n == 1:
             screenshot(page, "sales-03-first-line")
     expect(page.locator("#draft-lines tr.is-short")).to_have_count(1)
-    expect(page.locator("#draft-lines .total")).to_have_text("525.00")  # 42 units × 12.50
+    expect(page.locator("#draft-lines .total")).to_have_text("£630.00")  # 42 units × 12.50 = 525.00 net + 20 % VAT
     expect(page.locator("#verify")).to_contain_text("Only 2 of")
     screenshot(page, "sales-04-five-lines")
 

@@ -116,10 +116,10 @@ def test_the_preview_shows_availability_and_the_price_that_will_apply_and_saves_
     region = re.sub(r"\s+", " ", response.get_data(as_text=True))
     assert region.lstrip().startswith('<section id="amend-preview"') and "<form" not in region
     rows = re.findall(r"<tr.*?</tr>", region.split("<tbody>")[1])
-    assert "HNG-100" in rows[0] and "5 → 12" in rows[0] and "<s>10.00</s> → 9.00" in rows[0] and "108.00" in rows[0]
+    assert "HNG-100" in rows[0] and "5 → 12" in rows[0] and "<s>£10.00</s> → £9.00" in rows[0] and "108.00" in rows[0]
     assert "SCR-8" in rows[1] and "added" in rows[1] and ">7<" in rows[1] and "2 to backorder" in rows[1]
     assert "4.80" in rows[1] and "43.20" in rows[1]
-    assert "<s>50.00</s> → 151.20" in region
+    assert "<s>£50.00</s> → £151.20" in region
 
     # without JavaScript: the Preview button shows the whole form again, as typed, with the preview
     response = client.post(f"/orders/{order.ref}/amend", data=fields | changes | {"preview": "Preview changes"})
@@ -141,7 +141,7 @@ def test_a_quantity_that_crosses_a_price_break_shows_the_price_change_in_the_dif
     with confirmations_suppressed():
         response = client.post(f"/orders/{order.ref}/amend", data=filled(fields, **{"quantities-0-quantity": "12"}))
     assert response.status_code == 302
-    expected = "HNG-100 Brass hinge 100mm: quantity 5 → 12, unit price 10.00 → 9.00"
+    expected = "HNG-100 Brass hinge 100mm: quantity 5 → 12, unit price £10.00 → £9.00"
     assert expected in client.get(response.headers["Location"]).get_data(as_text=True)
     [change] = db.session.execute(select(Revision).where(Revision.number == 2)).scalar_one().diff
     assert (change["text"], change["price_before"], change["price_after"]) == (expected, "10.00", "9.00")
