@@ -16,6 +16,7 @@ from app.timeutil import utcnow
 # file column → Customer attribute (the address is the default Address's text)
 FIELDS = {"code": "code", "name": "name", "email": "email", "phone": "phone", "contact": "contact_name",
           "payment_terms": "payment_terms", "credit_limit": "credit_limit", "vat_number": "vat_number"}
+COLUMNS = {attribute: column for column, attribute in FIELDS.items()}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -34,7 +35,7 @@ def _vat_number(value: str) -> str:
     if compact.startswith("GB") or compact.isdigit():
         if not gb_vat.is_valid(compact):
             raise files.BadCell(f"“{value}” is not a valid UK VAT number (GB and 9 digits)")
-        return gb_vat.compact(compact) if compact.startswith("GB") else "GB" + gb_vat.compact(compact)
+        return "GB" + gb_vat.compact(compact)  # compact() drops the country prefix
     return value
 
 
@@ -73,7 +74,7 @@ class Customers(Kind):
         old = stored.get(row.values["code"])
         if old is None:
             return None
-        changes = changed_fields(_record(row), old)
+        changes = changed_fields(_record(row), old, COLUMNS)
         if row.values["address"] and row.values["address"] != (old["address"] or {}).get("text"):
             changes.add("address")
         return changes

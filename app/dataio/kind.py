@@ -65,5 +65,6 @@ class Kind:
         raise NotImplementedError
 
 
-def changed_fields(new: dict, old: dict) -> set[str]:
-    return {name for name, value in new.items() if old.get(name) != value}
+def changed_fields(new: dict, old: dict, columns: dict[str, str] | None = None) -> set[str]:
+    """The names (file columns, through `columns`: attribute → column) of the values that differ."""
+    return {(columns or {}).get(name, name) for name, value in new.items() if old.get(name) != value}

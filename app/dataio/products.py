@@ -15,6 +15,7 @@ from app.timeutil import utcnow
 FIELDS = {"sku": "sku", "name": "name", "description": "description", "unit": "unit", "pack_size": "pack_size",
           "bin": "bin_location", "list_price": "unit_price", "tax_rate": "tax_rate",
           "lead_time_days": "lead_time_days", "reorder_point": "reorder_point", "active": "active"}
+COLUMNS = {attribute: column for column, attribute in FIELDS.items()}
 MAX_LEAD_TIME_DAYS = 365
 
 
@@ -55,7 +56,7 @@ class Products(Kind):
 
     def compare(self, row, stored):
         old = stored.get(row.values["sku"])
-        return None if old is None else changed_fields(_record(row), old)
+        return None if old is None else changed_fields(_record(row), old, COLUMNS)
 
     def write(self, rows, stored, *, actor_id, filename):
         now = utcnow()
@@ -69,7 +70,7 @@ class Products(Kind):
         ids = self._ids(new)
         for r in rows:
             old = stored.get(r.values["sku"])
-            if r.changes is None or "unit_price" in r.changes:
+            if r.changes is None or "list_price" in r.changes:
                 record_price_change(old["id"] if old else ids[r.values["sku"]], "List price",
                                     old["unit_price"] if old else None, r.values["list_price"], actor_id,
                                     source="import")

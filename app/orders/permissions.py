@@ -190,6 +190,8 @@ RULES: dict[str, Rule] = {
     # customers and the audit log
     "view_customer": Rule("Opening a customer", SALES),
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
+    # the business's data as CSV files
+    "import_data": Rule("Importing and exporting products, customers, prices and stock", ("manager", "admin")),
 }
 
 
