@@ -8,6 +8,7 @@ import pytest
 
 from app.attachments.services import attach_file
 from app.auth.models import ROLES
+from app.dataio.uploads import store_upload
 from app.escalations import services as escalations
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed
@@ -132,6 +133,11 @@ ROUTES = {
     "search.export": ("GET", "/search.csv?status=confirmed", LIVE, 200),
     "search.save_filter": ("POST", "/search/saved", LIVE, 422),
     "search.delete_filter": ("POST", "/search/saved/999999/delete", LIVE, 404),
+    # CSV import and export (issue 12): {upload} is a stock file for the order's SKU
+    "imports.index": ("GET", "/imports/", ("manager", "admin"), 200),
+    "imports.preview": ("GET", "/imports/{upload}", ("manager", "admin"), 200),
+    "imports.apply": ("POST", "/imports/{upload}/apply", ("manager", "admin"), 302),
+    "imports.export": ("GET", "/imports/export/products.csv", ("manager", "admin"), 200),
 }
 
 
@@ -161,8 +167,9 @@ def target(make_order, users, make_user):
     email, message = order_paperwork(order)
     escalation = escalations.escalate(order, "Customer chasing", users["sales"])
     attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
+    upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode(), users["manager"])
     db.session.commit()
-    return {"escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
+    return {"upload": upload.token, "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
             "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}

@@ -16,9 +16,12 @@ class Row:
     cells: dict[str, str]
     values: dict[str, Any]
     changes: set[str] | None = field(default=None)
+    bad: bool = False  # something in it is wrong (the plan's problems say what)
 
     @property
     def status(self) -> str:
+        if self.bad:
+            return "problem"
         if self.changes is None:
             return "new"
         return "changed" if self.changes else "unchanged"

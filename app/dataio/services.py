@@ -45,6 +45,10 @@ class Plan:
     def counts(self) -> dict[str, int]:
         return {"rows": len(self.rows), **{s: self.count(s) for s in ("new", "changed", "unchanged")}}
 
+    def sample(self, size: int) -> list[Row]:
+        """Up to `size` rows to show: those that do something (or are wrong) first."""
+        return [r for r in self.rows if r.status != "unchanged"][:size] or self.rows[:size]
+
     def summary(self) -> str:
         c = self.counts
         return (f"{self.filename}: {c['new']:,} new, {c['changed']:,} changed, {c['unchanged']:,} unchanged "
@@ -88,6 +92,9 @@ def _check_rows(plan: Plan) -> None:
         plan.problems += [Problem(row.line, column, message) for column, message in problems]
         if not problems:
             row.changes = kind.compare(row, stored)
+    bad = {p.line for p in plan.problems}
+    for row in plan.rows:
+        row.bad = row.line in bad
     plan.problems.sort()
     plan.stored = stored
 

@@ -31,6 +31,7 @@ from app import create_app
 from app.attachments.services import attach_file
 from app.auth.models import ROLES, User
 from app.config import TestConfig
+from app.dataio.uploads import store_upload
 from app.escalations import services as escalations
 from app.extensions import db
 from app.notifications.models import Notification
@@ -206,6 +207,7 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST escalations.hold": {"reason": "Check credit"},
     "POST escalations.resolve": {"note": "Sorted with the customer"},
     "POST orders.add_attachment": {"attachment-file": "%PDF-1.4 not a file part", "attachment-note": "The PO"},
+    "POST imports.index": {"kind": "products", "file": "sku,on_hand\nSKU-1,5 (not a file part)"},
 }
 
 
@@ -255,7 +257,7 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
              "request_id": t["request"], "flag_id": t["flag"], "notification_id": t["notification"],
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
              "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf",
-             "team": "sales"}
+             "team": "sales", "token": t["upload"], "kind": "products"}
     return str(known.get(name, "1"))
 
 
@@ -305,6 +307,7 @@ def target(make_order, make_product, make_user, users):
         request = special_requests.add_request(order, "gift_wrap", "Wrap it", users["sales"])
         escalation = escalations.escalate(order, "Customer chasing", users["sales"])
         attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
+    upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode())
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
     db.session.commit()
@@ -319,7 +322,7 @@ def target(make_order, make_product, make_user, users):
             "pick_line": picked.lines[0].id, "pick_sku": picked.lines[0].sku, "packed": packed.number,
             "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
             "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
-            "attachment": attachment.id}
+            "attachment": attachment.id, "upload": upload.token}
 
 
 # --- visitors ------------------------------------------------------------------------------------
