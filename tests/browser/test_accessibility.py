@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.dataio.uploads import store_upload
 from app.escalations.services import escalate
 from app.events.models import Event
 from app.extensions import db
@@ -154,6 +155,9 @@ STATES = [
     State("guide manager", "manager", "/help/manager"),
     State("audit event", "manager", "/audit/events/{event}"),
     State("order for manager", "manager", "/orders/{held}"),
+    State("import and export", "manager", "/imports/"),
+    State("import preview", "manager", "/imports/{good_upload}"),
+    State("import preview with problems", "manager", "/imports/{bad_upload}"),
     State("users", "admin", "/admin/"),
     State("user form refused", "admin", "/admin/", empty_user_form),
 ]
@@ -193,6 +197,9 @@ def book(order_in, make_order, make_customer, make_product, users):
     names.update(customer=acme.code, sku=hinge.sku, wave=wave.id, wave_order=wave_orders[0].ref,
                  escalation=escalation.id, message=message.id,
                  event=db.session.execute(select(Event.id).order_by(Event.id.desc()).limit(1)).scalar())
+    names.update(good_upload=store_upload("stock", "stock.csv", f"sku,on_hand\r\n{hinge.sku},8\r\n".encode()).token,
+                 bad_upload=store_upload("prices", "prices.csv", b"customer_code,sku,min_quantity,unit_price,"
+                                         b"valid_from,valid_to\r\n,NOPE,1,x,2026-02-30,\r\n").token)
     db.session.commit()
     return names
 

@@ -6,7 +6,14 @@ import io
 from app.dataio.exports import write_export
 from app.dataio.services import apply_file
 from app.extensions import db
-from tests.dataio.helpers import CUSTOMERS_HEADER, GOOD_PRODUCTS, PRICES_HEADER, csv_bytes, products_csv, row_counts
+from tests.dataio.helpers import (
+    CUSTOMERS_HEADER,
+    GOOD_PRODUCTS,
+    PRICES_HEADER,
+    csv_bytes,
+    products_csv,
+    row_counts,
+)
 
 
 def test_import_command_prints_one_summary_line_and_exit_0(app, runner, tmp_path):
