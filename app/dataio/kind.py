@@ -4,7 +4,12 @@ a row unique, and how a checked row compares with what is stored."""
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sqlalchemy import insert
+
+from app.catalog.models import PriceChange, record_price_change
 from app.dataio.files import BadCell
+from app.extensions import db
+from app.timeutil import utcnow
 
 
 @dataclass
@@ -71,3 +76,17 @@ class Kind:
 def changed_fields(new: dict, old: dict, columns: dict[str, str] | None = None) -> set[str]:
     """The names (file columns, through `columns`: attribute → column) of the values that differ."""
     return {(columns or {}).get(name, name) for name, value in new.items() if old.get(name) != value}
+
+
+def record_prices(changes: list[tuple[int, str, object, object]], actor_id: int | None) -> None:
+    """Record each (product id, what, old, new) price in the product's price history: a price
+    newly set is inserted in bulk (20,000 of them in one statement), a changed one through
+    `record_price_change` like every other change."""
+    now = utcnow()
+    fresh = [{"product_id": product_id, "what": what, "old_price": None, "new_price": new, "source": "import",
+              "user_id": actor_id, "created_at": now} for product_id, what, old, new in changes if old is None]
+    if fresh:
+        db.session.execute(insert(PriceChange), fresh)
+    for product_id, what, old, new in changes:
+        if old is not None:
+            record_price_change(product_id, what, old, new, actor_id, source="import")

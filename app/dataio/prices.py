@@ -7,10 +7,10 @@ from functools import partial
 
 from sqlalchemy import insert, select, update
 
-from app.catalog.models import CustomerPrice, PriceBreak, Product, record_price_change
+from app.catalog.models import CustomerPrice, PriceBreak, Product
 from app.customers.models import Customer
 from app.dataio import files
-from app.dataio.kind import Kind, Row, changed_fields
+from app.dataio.kind import Kind, Row, changed_fields, record_prices
 from app.extensions import db
 
 PRICE_FIELDS = ("unit_price", "valid_from", "valid_to")
@@ -88,11 +88,9 @@ class Prices(Kind):
             changed = [{"id": stored.entry(r)["id"], **_prices(r)} for r in rows_of if r.changes]
             if changed:
                 db.session.execute(update(model), changed)
-        for r in rows:
-            if r.changes is None or "unit_price" in r.changes:
-                old = stored.entry(r)
-                record_price_change(stored.products[r.values["sku"]], _what(r), old and old["unit_price"],
-                                    r.values["unit_price"], actor_id, source="import")
+        record_prices([(stored.products[r.values["sku"]], _what(r), r.changes and stored.entry(r)["unit_price"],
+                        r.values["unit_price"]) for r in rows if r.changes is None or "unit_price" in r.changes],
+                      actor_id)
 
     @staticmethod
     def _record(row: Row, stored: Stored) -> dict:

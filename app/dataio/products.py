@@ -5,9 +5,9 @@ from functools import partial
 
 from sqlalchemy import insert, select, update
 
-from app.catalog.models import Product, record_price_change
+from app.catalog.models import Product
 from app.dataio import files
-from app.dataio.kind import Kind, Row, changed_fields
+from app.dataio.kind import Kind, Row, changed_fields, record_prices
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -68,18 +68,21 @@ class Products(Kind):
             db.session.execute(update(Product), [
                 {"id": stored[r.values["sku"]]["id"], **_record(r), "updated_at": now} for r in changed])
         ids = self._ids(new)
-        for r in rows:
-            old = stored.get(r.values["sku"])
-            if r.changes is None or "list_price" in r.changes:
-                record_price_change(old["id"] if old else ids[r.values["sku"]], "List price",
-                                    old["unit_price"] if old else None, r.values["list_price"], actor_id,
-                                    source="import")
+        record_prices([_price_change(r, stored, ids) for r in rows if r.changes is None or "list_price" in r.changes],
+                      actor_id)
 
     @staticmethod
     def _ids(new: list[dict]) -> dict[str, int]:
         if not new:
             return {}
         return dict(db.session.execute(select(Product.sku, Product.id)).all())
+
+
+def _price_change(row: Row, stored: dict, ids: dict) -> tuple:
+    old = stored.get(row.values["sku"])
+    if old is None:
+        return ids[row.values["sku"]], "List price", None, row.values["list_price"]
+    return old["id"], "List price", old["unit_price"], row.values["list_price"]
 
 
 def _record(row: Row) -> dict:
