@@ -109,9 +109,9 @@ def _record(row: Row) -> dict:
 
 def export_rows():
     """Every customer, by code, with the default address."""
-    addresses = Customers().load([])
-    for code in sorted(addresses):
-        c = addresses[code]
+    stored = Customers().load([])
+    for code in sorted(stored):
+        c = stored[code]
         yield (c["code"], c["name"], c["email"] or "", c["phone"] or "", c["contact_name"],
                (c["address"] or {}).get("text", ""), c["payment_terms"], files.money_text(c["credit_limit"]),
                c["vat_number"])
