@@ -11,7 +11,7 @@ HTMX := static/vendor/htmx.min.js
 # axe-core for the accessibility browser test only (not served by the app)
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test lint bench install assets system-deps clean
+.PHONY: run test lint bench bench-import install assets system-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ test: install assets system-deps lint
 
 bench: install assets
 	$(BIN)/python -m bench.run_all
+
+# one benchmark alone: CSV import of 20,000 products, customers, prices and stock (BENCH_DATABASE_URL for PostgreSQL)
+bench-import: install
+	$(BIN)/python -m bench.bench_import
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor $(dir $(AXE)) .pytest_cache test-artifacts

@@ -135,3 +135,7 @@ def register_cli(app: Flask) -> None:
     from app.events.cli import audit_cli
 
     app.cli.add_command(audit_cli)
+    from app.dataio.cli import export_command, import_command
+
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)

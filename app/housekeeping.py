@@ -10,6 +10,7 @@ relays on several hosts may run the same task at the same moment.
 import logging
 import time
 
+from app.dataio.uploads import forget_old_uploads
 from app.escalations import sla
 from app.events.chain import seal_pending
 from app.extensions import db
@@ -21,6 +22,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("auto-deliver", deliver_automatically, 3600),
     ("sla", sla.housekeeping_task, 60),
     ("seal event log", seal_pending, 5),
+    ("forget old CSV uploads", forget_old_uploads, 3600),
 ]
 
 _last_run: dict[str, float] = {}

@@ -12,6 +12,7 @@ from app.catalog.models import (
     StockMovement,
 )
 from app.customers.models import Address, Contact, Customer
+from app.dataio.models import ImportUpload
 from app.documents.models import Document
 from app.escalations.models import Escalation, EscalationComment
 from app.events.models import Event
@@ -39,5 +40,5 @@ __all__ = [
     "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderAttachment", "OrderNote", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "SavedFilter", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole", "WavePreference", "Contact", "PriceChange", "PriceList",
-    "PriceListItem", "Setting",
+    "PriceListItem", "Setting", "ImportUpload",
 ]

@@ -12,6 +12,7 @@ from app.attachments.services import attach_file
 from app.auth.models import ROLES
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.customers.models import Contact
+from app.dataio.uploads import store_upload
 from app.escalations import services as escalations
 from app.extensions import db
 from app.orders.confirmation import confirmations_suppressed
@@ -172,6 +173,11 @@ ROUTES = {
     "prices.change_customer_price": ("POST", "/prices/customers/{customer}/{customer_price}", ("manager",), 422),
     "prices.end_customer_price": ("POST", "/prices/customers/{customer}/{customer_price}/end", ("manager",), 302),
     "prices.remove_customer_price": ("POST", "/prices/customers/{customer}/{customer_price}/remove", ("manager",), 302),
+    # CSV import and export (issue 12): {upload} is a stock file for the order's SKU
+    "imports.index": ("GET", "/imports/", ("manager", "admin"), 200),
+    "imports.preview": ("GET", "/imports/{upload}", ("manager", "admin"), 200),
+    "imports.apply": ("POST", "/imports/{upload}/apply", ("manager", "admin"), 302),
+    "imports.export": ("GET", "/imports/export/products.csv", ("manager", "admin"), 200),
 }
 
 
@@ -206,9 +212,10 @@ def target(make_order, users, make_user):
     agreed = CustomerPrice(customer_id=draft.customer_id, product_id=order.lines[0].product_id, unit_price=Decimal("7"))
     contact = Contact(customer=draft.customer, name="Bo Diaz", role="Accounts")
     db.session.add_all([price_list, agreed, contact])
+    upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode(), users["manager"])
     db.session.commit()
     return {"price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
-            "address": draft.customer.addresses[0].id, "contact": contact.id,
+            "address": draft.customer.addresses[0].id, "contact": contact.id, "upload": upload.token,
             "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,

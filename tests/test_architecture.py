@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
-DOMAIN = ("orders", "catalog", "customers", "documents", "mail", "events", "escalations", "reports", "retention", "attachments")
+DOMAIN = ("orders", "catalog", "customers", "documents", "mail", "events", "escalations", "reports", "retention", "attachments",
+          "dataio")
 WEB_ONLY = {"request", "current_user", "url_for", "session", "g"}
 VIEW_MODULES = ("routes.py", "changes.py", "confirmations.py", "entry.py", "customers.py", "email.py")
 

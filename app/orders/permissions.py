@@ -200,6 +200,8 @@ RULES: dict[str, Rule] = {
     "edit_customer": Rule("Changing a customer", SALES),
     "change_credit": Rule("Changing a customer's credit limit or credit hold", ("manager",)),
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
+    # the business's data as CSV files
+    "import_data": Rule("Importing and exporting products, customers, prices and stock", ("manager", "admin")),
 }
 
 

@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from app.escalations.routes import bp as escalations_bp
     from app.fulfillment.routes import bp as fulfillment_bp
     from app.help.routes import bp as help_bp
+    from app.imports.routes import bp as imports_bp
     from app.inventory.routes import bp as inventory_bp
     from app.live.routes import bp as live_bp
     from app.mail.routes import bp as mail_bp
@@ -34,7 +35,8 @@ def register_web(app: Flask) -> None:
     from app.search.routes import bp as search_bp
 
     inputs.install(app)
-    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp, audit_bp, search_bp, help_bp):
+    for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp, audit_bp, search_bp, help_bp,
+               imports_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("manager", review_bp),

@@ -7,15 +7,8 @@ from flask import Response, request, stream_with_context
 
 from app.extensions import db
 from app.orders import search as order_search
+from app.spreadsheet import safe_cell
 from app.timeutil import business_today
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """The value as text; text a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_response(header, rows, filename: str) -> Response:

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
+from app.dataio.uploads import store_upload
 from app.escalations.services import escalate
 from app.events.models import Event
 from app.extensions import db
@@ -187,6 +188,9 @@ STATES = [
     State("customer prices", "manager", "/prices/customers/{customer}?sku={sku}&quantity=5", open_every_price),
     State("customer price refused", "manager", "/prices/customers/{customer}", refused_price),
     State("customer prices for sales", "sales", "/prices/customers/{customer}"),
+    State("import and export", "manager", "/imports/"),
+    State("import preview", "manager", "/imports/{good_upload}"),
+    State("import preview with problems", "manager", "/imports/{bad_upload}"),
     State("users", "admin", "/admin/"),
     State("user form refused", "admin", "/admin/", empty_user_form),
 ]
@@ -237,6 +241,9 @@ def book(order_in, make_order, make_customer, make_product, users):
                  wave=wave.id, wave_order=wave_orders[0].ref,
                  escalation=escalation.id, message=message.id,
                  event=db.session.execute(select(Event.id).order_by(Event.id.desc()).limit(1)).scalar())
+    names.update(good_upload=store_upload("stock", "stock.csv", f"sku,on_hand\r\n{hinge.sku},8\r\n".encode()).token,
+                 bad_upload=store_upload("prices", "prices.csv", b"customer_code,sku,min_quantity,unit_price,"
+                                         b"valid_from,valid_to\r\n,NOPE,1,x,2026-02-30,\r\n").token)
     db.session.commit()
     return names
 

@@ -34,6 +34,7 @@ from app.auth.models import ROLES, User
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
 from app.config import TestConfig
 from app.customers.models import Contact
+from app.dataio.uploads import store_upload
 from app.escalations import services as escalations
 from app.extensions import db
 from app.notifications.models import Notification
@@ -252,6 +253,7 @@ PARAMS: dict[str, dict | list[dict]] = {
     "POST prices.change_customer_price": {"p{customer_price}-unit_price": "7.25",
                                           "p{customer_price}-valid_from": "2030-01-01",
                                           "p{customer_price}-valid_to": "2030-12-31"},
+    "POST imports.index": {"kind": "products", "file": "sku,on_hand\nSKU-1,5 (not a file part)"},
 }
 
 
@@ -304,7 +306,7 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
              "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf",
              "team": "sales", "item_id": t["price_item"], "row_id": t["customer_price"],
-             "address_id": t["address"], "contact_id": t["contact"]}
+             "address_id": t["address"], "contact_id": t["contact"], "token": t["upload"], "kind": "products"}
     return str(known.get(name, "1"))
 
 
@@ -354,6 +356,7 @@ def target(make_order, make_product, make_user, users):
         request = special_requests.add_request(order, "gift_wrap", "Wrap it", users["sales"])
         escalation = escalations.escalate(order, "Customer chasing", users["sales"])
         attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
+    upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode())
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
     price_list = PriceList(code="TRADE", name="Trade")
@@ -375,7 +378,8 @@ def target(make_order, make_product, make_user, users):
             "request": request.id, "flag": draft.flags[0].id if draft.flags else 1,
             "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
             "attachment": attachment.id, "price_list": price_list.code, "price_item": price_list.items[0].id,
-            "customer_price": agreed.id, "address": draft.customer.addresses[0].id, "contact": contact.id}
+            "customer_price": agreed.id, "address": draft.customer.addresses[0].id, "contact": contact.id,
+            "upload": upload.token}
 
 
 # --- visitors ------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The import and export page (manager and admin): upload → preview → apply; exports."""
