@@ -1,10 +1,9 @@
 """Customers with their contacts and delivery addresses."""
 
 from datetime import datetime
-
 from decimal import Decimal
 
-from sqlalchemy import false, true, ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Numeric, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db

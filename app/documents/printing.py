@@ -9,7 +9,6 @@ order. `print_*` record (a POST calls them); `*_document` only look a stored one
 
 import hashlib
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.documents.barcodes import code128
@@ -20,6 +19,7 @@ from app.events.services import record_event
 from app.extensions import db
 from app.orders.pick_list import pack_slip_for, pick_list, wave_summary
 from app.orders.waves import tote_slot
+from app.settings.store import setting
 from app.timeutil import local, utcnow
 
 
@@ -29,7 +29,7 @@ def pick_round(order) -> int:
 
 
 def _printing(actor) -> dict:
-    return {"business_name": current_app.config["BUSINESS_NAME"],
+    return {"business_name": setting("BUSINESS_NAME"),
             "printed_at": local(utcnow()).strftime("%d %b %Y %H:%M"),
             "printed_by": actor.display_name if actor is not None else ""}
 

@@ -20,6 +20,7 @@ from app.mail.outbox import queue_email
 from app.orders.models import Communication, Revision
 from app.orders.promising import promise_for
 from app.orders.states import METHOD_LABELS
+from app.settings.store import setting
 from app.timeutil import business_today, local
 
 KIND = "confirmation"
@@ -43,9 +44,8 @@ def confirmation_filename(number: str, revision: int) -> str:
 
 
 def _business() -> dict:
-    config = current_app.config
-    return {"name": config["BUSINESS_NAME"], "address": config["BUSINESS_ADDRESS"],
-            "phone": config["BUSINESS_PHONE"], "email": config["MAIL_FROM"]}
+    return {"name": setting("BUSINESS_NAME"), "address": setting("BUSINESS_ADDRESS"),
+            "phone": setting("BUSINESS_PHONE"), "email": setting("BUSINESS_EMAIL") or current_app.config["MAIL_FROM"]}
 
 
 def _lines(order, promise) -> list[dict]:
