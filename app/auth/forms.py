@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import ROLE_LABELS
+from app.auth.passwords import password_problem
 
 
 class LoginForm(FlaskForm):
@@ -24,6 +25,11 @@ class UserForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, self.username.data or "", full_name=self.full_name.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 class RolesForm(FlaskForm):
