@@ -25,10 +25,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.formatting import entry_date, parse_day
 from app.forms_util import WholeNumberField, at_most, clean_text, stripped
 from app.orders.promising import closed_days
-from app.orders.states import CHANNEL_LABELS, TEAMS
+from app.orders.states import CHANNEL_LABELS, CHANNELS, TEAMS
 from app.timeutil import business_locale
 
-CHANNEL_CHOICES = [(c, CHANNEL_LABELS[c]) for c in ("phone", "email", "online")]
+CHANNEL_CHOICES = [(c, CHANNEL_LABELS[c]) for c in CHANNELS]  # phone, email, online, walk-in
 KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 EXTRA_ROWS = 2  # empty rows under the special-request kinds, for new ones
 MAX_CLOSED_DAYS = 100
@@ -46,10 +46,13 @@ def _clock(label):
 
 
 def parse_clock(text: str) -> str:
-    """"9:5" is refused, "9:05" → "09:05"; ValueError if not a time of day."""
-    if not re.fullmatch(r"\d{1,2}:\d{2}", text or ""):
-        raise ValueError("Enter a time as HH:MM, e.g. 14:00.")
-    moment = datetime.strptime(text, "%H:%M")
+    """"9:05" → "09:05"; "9:5", "25:00" are refused; ValueError if not a time of day."""
+    try:
+        if not re.fullmatch(r"\d{1,2}:\d{2}", text or ""):
+            raise ValueError(text)
+        moment = datetime.strptime(text, "%H:%M")
+    except ValueError:
+        raise ValueError("Enter a time as HH:MM, e.g. 14:00.") from None
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
