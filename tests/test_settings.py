@@ -24,7 +24,7 @@ def form_data(token, **changes) -> dict:
     data = {
         "csrf_token": token,
         "intake_channels": Config.INTAKE_CHANNELS.split(","),
-        "amendment_channels": Config.AMENDMENT_CHANNELS.split(","),
+        "amendment_channels": Config.AMENDMENT_CHANNELS.split(","),  # phone, email, online
         "order_cutoff": Config.ORDER_CUTOFF, "business_opens": Config.BUSINESS_OPENS,
         "business_closes": Config.BUSINESS_CLOSES,
         "delivery_lead_days": str(Config.DELIVERY_LEAD_DAYS), "pickup_ready_hours": str(Config.PICKUP_READY_HOURS),
@@ -59,14 +59,14 @@ def test_admin_saves_and_the_page_says_who_changed_what(client, login, users):
     token = login("admin")
     html = page(client.get(URL))
     assert "From the environment (ORDER_CUTOFF)" in html and "Save settings" in html
-    response = save(client, token, order_cutoff="15:30", delivery_lead_days="3")
+    response = save(client, token, order_cutoff="15:30", delivery_lead_days="3", pickup_ready_hours="0")
     assert response.status_code == 302 and response.headers["Location"] == URL
     html = page(client.get(URL))
-    assert "Settings saved: order cut-off, delivery lead time (business days)." in html
+    assert "Settings saved: order cut-off, delivery lead time (business days), pickup ready after (hours)." in html
     assert 'value="15:30"' in html
     assert "Changed by Admin on" in html and "From the environment (BUSINESS_OPENS)" in html
     rows = dict(db.session.execute(select(Setting.name, Setting.value)).all())
-    assert rows == {"ORDER_CUTOFF": "15:30", "DELIVERY_LEAD_DAYS": 3}  # the same types as Config
+    assert rows == {"ORDER_CUTOFF": "15:30", "DELIVERY_LEAD_DAYS": 3, "PICKUP_READY_HOURS": 0}  # Config's types
 
 
 def test_manager_reads_only_and_cannot_save(client, login, users):

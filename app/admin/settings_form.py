@@ -19,7 +19,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.formatting import entry_date, parse_day
@@ -29,13 +36,14 @@ from app.orders.states import CHANNEL_LABELS, CHANNELS, TEAMS
 from app.timeutil import business_locale
 
 CHANNEL_CHOICES = [(c, CHANNEL_LABELS[c]) for c in CHANNELS]  # phone, email, online, walk-in
+AMENDMENT_CHOICES = [(c, CHANNEL_LABELS[c]) for c in ("phone", "email", "online")]
 KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 EXTRA_ROWS = 2  # empty rows under the special-request kinds, for new ones
 MAX_CLOSED_DAYS = 100
 
 
-def _channels(label, what):
-    return SelectMultipleField(label, choices=CHANNEL_CHOICES, option_widget=CheckboxInput(),
+def _channels(label, what, choices=CHANNEL_CHOICES):
+    return SelectMultipleField(label, choices=choices, option_widget=CheckboxInput(),
                                widget=ListWidget(prefix_label=False),
                                validators=[DataRequired(f"Approve at least one channel for {what}.")])
 
@@ -80,16 +88,18 @@ class RequestKindForm(Form):
 
 class SettingsForm(FlaskForm):
     intake_channels = _channels("Approved intake channels", "new orders")
-    amendment_channels = _channels("Channels for amendments", "amendments")
+    amendment_channels = _channels("Channels for amendments", "amendments", AMENDMENT_CHOICES)
     special_request_types = FieldList(FormField(RequestKindForm), min_entries=1, max_entries=40)
 
     order_cutoff = _clock("Order cut-off")
     business_opens = _clock("Opens")
     business_closes = _clock("Closes")
     delivery_lead_days = WholeNumberField("Delivery lead time (business days)", validators=[
-        DataRequired("Enter a whole number of days (0 or more)."), NumberRange(0, 60, "From 0 to 60 days.")])
+        InputRequired("Enter a whole number of days (0 or more)."), NumberRange(0, 60, "From 0 to 60 days.")],
+        render_kw={"size": 4, "inputmode": "numeric"})
     pickup_ready_hours = WholeNumberField("Pickup ready after (hours)", validators=[
-        DataRequired("Enter a whole number of hours (0 or more)."), NumberRange(0, 72, "From 0 to 72 hours.")])
+        InputRequired("Enter a whole number of hours (0 or more)."), NumberRange(0, 72, "From 0 to 72 hours.")],
+        render_kw={"size": 4, "inputmode": "numeric"})
 
     business_country = SelectField("Holiday country", validate_choice=False)
     business_subdivision = StringField("Region (subdivision)", filters=[stripped], validators=[at_most(10)])
@@ -220,7 +230,7 @@ def _split(text: str) -> list[str]:
 
 
 def _join(channels) -> str:
-    return ",".join(c for c, _label in CHANNEL_CHOICES if c in (channels or []))
+    return ",".join(c for c in CHANNELS if c in (channels or []))
 
 
 def _region(typed: str, regions) -> str | None:
