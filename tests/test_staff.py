@@ -87,6 +87,8 @@ def test_reset_with_a_generated_password_shown_once_then_the_user_must_change_it
         assert user.get(url).headers.get("Location") == "/account/password", url
     htmx = user.get("/sales/", headers={"HX-Request": "true"})
     assert htmx.headers["HX-Redirect"] == "/account/password"
+    menu = user.get("/notifications/", headers={"HX-Request": "true", "HX-Current-URL": "http://x/account/password"})
+    assert menu.status_code == 204 and "HX-Redirect" not in menu.headers  # the form is not reloaded
     form = page(user.get("/account/password"))
     assert "An administrator set a temporary password" in form
     response = user.post("/account/password", data={"csrf_token": csrf_from(form), "current": temporary,

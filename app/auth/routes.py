@@ -66,19 +66,21 @@ def logout():
 
 
 # Pages a person who must choose a new password can still reach.
-_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.login", "static", "main.favicon"}
+# The live feed's poll stays on its one-query path (it never loads the user; app/live/).
+_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.login", "static", "main.favicon", "live.poll"}
 
 
 @bp.before_app_request
 def _must_change_password():
     """After an admin's reset, every page sends the person to choose their own password."""
-    if (not current_user.is_authenticated or not current_user.must_change_password
-            or request.endpoint in _OPEN_WHILE_CHANGING):
+    if (request.endpoint in _OPEN_WHILE_CHANGING or not current_user.is_authenticated
+            or not current_user.must_change_password):
         return None
     target = url_for("auth.change_password")
-    if request.headers.get("HX-Request"):
+    if request.headers.get("HX-Request"):  # the live feed and menus: nothing, or go to the form
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
+        if not request.headers.get("HX-Current-URL", "").split("?")[0].endswith(target):
+            response.headers["HX-Redirect"] = target
         return response
     return redirect(target)
 
