@@ -11,9 +11,11 @@ from app.customers.models import Customer
 from app.events.models import Event
 from app.extensions import db
 from app.orders import services as orders
+from app.orders.models import Order
 from app.orders.services import OrderError
 from app.settings.models import Setting
 from app.settings.store import forget_saved, setting
+from tests.conftest import log_out
 from tests.orders.test_promising import promise_at
 
 URL = "/admin/settings"
@@ -159,7 +161,7 @@ def test_a_changed_special_request_kind_appears_in_the_request_form(client, logi
                            "special_request_types-6-team": "fulfillment", "special_request_types-1-label": "Gift wrapping"})
     log = page(client.get(URL))
     assert 'value="tail_lift"' in log
-    client.post("/logout", data={"csrf_token": token})
+    log_out(client)
     login("sales")
     html = page(client.get(f"/orders/{order.number}"))
     assert "Tail-lift delivery (fulfillment)" in html and "Gift wrapping (fulfillment)" in html
@@ -180,3 +182,14 @@ def test_orders_on_a_channel_not_approved_are_refused(client, login, make_custom
     with pytest.raises(OrderError, match="Orders by walk-in are not accepted; the approved channels are: Phone, Email, Online"):
         orders.create_draft(customer, channel="walk-in", actor=users["sales"])
     assert orders.create_draft(db.session.get(Customer, customer.id), channel="phone", actor=users["sales"]).id
+
+
+def test_the_desk_says_why_an_order_on_a_channel_not_approved_is_refused(client, login, make_customer, users):
+    save(client, login("admin"), intake_channels=["phone", "email", "online"])
+    customer = make_customer()
+    log_out(client)
+    token = login("sales")
+    response = client.post("/sales/orders/new", data={"csrf_token": token, "customer_id": str(customer.id),
+                                                      "channel": "walk-in"}, follow_redirects=True)
+    assert "Orders by walk-in are not accepted; the approved channels are: Phone, Email, Online" in page(response)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
