@@ -23,7 +23,8 @@ def create_user_command(username, roles, full_name, email, password):
     from app.auth.services import UserError, create_user
 
     try:
-        user = create_user(username, password, list(roles), full_name=full_name, email=email)
+        user = create_user(username, password, list(roles), full_name=full_name, email=email,
+                           enforce_rules=True)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

@@ -25,6 +25,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))  # rules: app/auth/passwords.py
     # Login throttling: this many failures in LOGIN_LOCK_MINUTES lock an account (or an address).
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
@@ -58,7 +59,7 @@ class Config:
         "reserve_batch=Specific batch or lot=inventory;other=Other=fulfillment",
     )
     AMENDMENT_CHANNELS = os.environ.get("AMENDMENT_CHANNELS", "phone,email,online")
-    INTAKE_CHANNELS = os.environ.get("INTAKE_CHANNELS", "phone,email,online")  # approved intake channels
+    INTAKE_CHANNELS = os.environ.get("INTAKE_CHANNELS", "phone,email,online,walk-in")  # approved intake channels
     EXTRA_CLOSED_DAYS = os.environ.get("EXTRA_CLOSED_DAYS", "")  # ISO dates, comma-separated
     # Company details printed on confirmations and packing slips, and the one currency (ISO 4217).
     COMPANY_NUMBER = os.environ.get("COMPANY_NUMBER", "")

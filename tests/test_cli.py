@@ -18,18 +18,18 @@ from tests.conftest import empty_tables, log_in
 
 def test_users_create_asks_for_the_password_and_keeps_roles_in_order(runner, client):
     result = runner.invoke(args=["users", "create", "Pat", "--role", "sales", "--role", "manager",
-                                 "--full-name", "Pat Jones"], input="pw-1234\npw-1234\n")
+                                 "--full-name", "Pat Jones"], input="Amber-Tulip-Kettle-42\nAmber-Tulip-Kettle-42\n")
     assert result.exit_code == 0, result.output
     assert "Created user pat with roles sales, manager." in result.output
     user = db.session.execute(select(User).where(User.username == "pat")).scalar_one()
     assert user.roles == ["sales", "manager"] and user.full_name == "Pat Jones"
-    assert user.check_password("pw-1234") and "pw-1234" not in user.password_hash
-    response = log_in(client, "pat", "pw-1234")
+    assert user.check_password("Amber-Tulip-Kettle-42") and "Amber-Tulip-Kettle-42" not in user.password_hash
+    response = log_in(client, "pat", "Amber-Tulip-Kettle-42")
     assert response.headers["Location"] == "/sales/"  # the first role's dashboard
 
 
 def test_users_create_password_must_be_confirmed(runner):
-    result = runner.invoke(args=["users", "create", "pat", "--role", "sales"], input="pw-1234\nother\npw-1234\npw-1234\n")
+    result = runner.invoke(args=["users", "create", "pat", "--role", "sales"], input="Amber-Tulip-Kettle-42\nother\nAmber-Tulip-Kettle-42\nAmber-Tulip-Kettle-42\n")
     assert result.exit_code == 0 and "do not match" in result.output.lower()
 
 
@@ -39,14 +39,14 @@ def test_users_create_password_must_be_confirmed(runner):
     ([], "Missing option '--role'"),
 ])
 def test_users_create_refuses_unknown_or_missing_roles(runner, args, message):
-    result = runner.invoke(args=["users", "create", "pat", *args], input="pw-1234\npw-1234\n")
+    result = runner.invoke(args=["users", "create", "pat", *args], input="Amber-Tulip-Kettle-42\nAmber-Tulip-Kettle-42\n")
     assert result.exit_code != 0 and message in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
 def test_users_create_refuses_a_taken_username(runner, make_user):
     make_user("pat")
-    result = runner.invoke(args=["users", "create", "PAT", "--role", "admin"], input="pw-1234\npw-1234\n")
+    result = runner.invoke(args=["users", "create", "PAT", "--role", "admin"], input="Amber-Tulip-Kettle-42\nAmber-Tulip-Kettle-42\n")
     assert result.exit_code == 1 and "The username “pat” is taken." in result.output
 
 

@@ -1,13 +1,14 @@
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services, throttle
 from app.auth.access import dashboard_url
-from app.auth.forms import LoginForm
+from app.auth.forms import ChangePasswordForm, LoginForm
 from app.events.services import record_event
 from app.extensions import login_manager
 from app.web.navigation import safe_next
 from app.web.rendering import render
+from app.web.transaction import on_refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -45,6 +46,8 @@ def login():
     services.start_session(user)
     login_user(user, remember=form.remember.data)
     record_event("user.login", f"{user.username} logged in", actor=user)
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     return redirect(next_url or dashboard_url(user))
 
 
@@ -60,3 +63,41 @@ def logout():
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+# Pages a person who must choose a new password can still reach.
+# The live feed's poll stays on its one-query path (it never loads the user; app/live/).
+_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.login", "static", "main.favicon", "live.poll"}
+
+
+@bp.before_app_request
+def _must_change_password():
+    """After an admin's reset, every page sends the person to choose their own password."""
+    if (request.endpoint in _OPEN_WHILE_CHANGING or not current_user.is_authenticated
+            or not current_user.must_change_password):
+        return None
+    target = url_for("auth.change_password")
+    if request.headers.get("HX-Request"):  # the live feed and menus: nothing, or go to the form
+        response = make_response("", 204)
+        if not request.headers.get("HX-Current-URL", "").split("?")[0].endswith(target):
+            response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        on_refusal(lambda exc: _password_page(form, exc))
+        services.change_password(current_user, form.current.data, form.password.data)
+        flash("Your password is changed. Use the new one next time you log in.", "success")
+        return redirect(dashboard_url(current_user))
+    return _password_page(form)
+
+
+def _password_page(form, refusal=None):
+    if refusal is not None:
+        getattr(form, getattr(refusal, "field", "password")).errors = [str(refusal)]
+    return render("auth/password.html", form=form, status=422 if form.errors else 200)

@@ -20,7 +20,7 @@ not public holidays: app/orders/promising.py). A setting of 0 (or off) turns its
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import String, and_, case, cast, exists, literal, or_, select
@@ -34,7 +34,7 @@ from app.formatting import when
 from app.mail.models import OutboxMessage
 from app.orders.communications import confirmation_not_sent
 from app.orders.models import Order, Revision, SpecialRequest
-from app.orders.promising import add_business_days, is_business_day
+from app.orders.promising import add_business_days, business_clock, is_business_day
 from app.orders.queries import has_backorder
 from app.orders.states import CLOSED_STATUSES
 from app.timeutil import business_tz, local, utcnow
@@ -59,15 +59,10 @@ class Rule:
 
 # --- the business clock -------------------------------------------------------------------------
 
-def _clock(setting: str) -> time:
-    hours, minutes = current_app.config[setting].split(":")
-    return time(int(hours), int(minutes))
-
-
 def business_hours_before(now: datetime, hours: float) -> datetime:
     """The moment (naive UTC) `hours` of opening time before `now` (naive UTC): a draft started
     then has waited `hours` business hours by `now`. Nights, weekends and holidays do not count."""
-    tz, opens, closes = business_tz(), _clock("BUSINESS_OPENS"), _clock("BUSINESS_CLOSES")
+    tz, opens, closes = business_tz(), business_clock("BUSINESS_OPENS"), business_clock("BUSINESS_CLOSES")
     left = timedelta(hours=hours)
     moment = local(now)
     for _ in range(MAX_DAYS_BACK):

@@ -8,13 +8,14 @@ from flask import current_app
 
 from app.documents.models import Document
 from app.extensions import db
+from app.settings.store import setting
 
 
 def build_email(row) -> EmailMessage:
     """The email for an outbox row. The same row always gives the same headers and body."""
     config = current_app.config
     email = EmailMessage()
-    email["From"] = formataddr((config["BUSINESS_NAME"], config["MAIL_FROM"]))
+    email["From"] = formataddr((setting("BUSINESS_NAME"), config["MAIL_FROM"]))
     email["To"] = row.to_address
     email["Subject"] = row.subject
     email["Message-ID"] = row.message_id

@@ -40,6 +40,7 @@ from app.extensions import db
 from app.mail.message import build_email
 from app.mail.models import OutboxMessage
 from app.mail.transports import PermanentFailure, transport_for
+from app.settings.store import forget_saved
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ def work(interval: float = 2.0, batch: int = 50, should_stop=lambda: False, echo
             echo(f"outbox: {run}")
         between(echo)
         db.session.remove()
+        forget_saved()  # settings changed on /admin/settings apply from the next round
         deadline = time.monotonic() + interval
         while time.monotonic() < deadline and not should_stop():
             time.sleep(min(0.2, interval))

@@ -12,6 +12,7 @@ from app.documents.pdf import render_pdf
 from app.formatting import entry_date, when
 from app.reports import charts
 from app.reports.review import PeriodInvalid, build_review, csv_rows, number, parse_period, signed
+from app.settings.store import setting
 from app.timeutil import utcnow
 from app.web.inputs import search_arg
 from app.web.rendering import pdf_response, render
@@ -90,6 +91,6 @@ def pdf():
     review = build_review(period)
     svgs = {name: Markup(svg) for name, svg in charts.all_charts(review, for_print=True).items()}
     content = render_pdf("documents/review.html", review=review, charts=svgs, number=number, signed=signed,
-                         business_name=current_app.config["BUSINESS_NAME"], printed_at=when(utcnow()),
+                         business_name=setting("BUSINESS_NAME"), printed_at=when(utcnow()),
                          printed_by=current_user.display_name)
     return pdf_response(content, f"review-{period.start}-{period.end}.pdf")

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
-
 from app.catalog import services as stock
 from app.catalog.pricing import price_for
 from app.catalog.products import check_orderable, check_pack_quantity
@@ -19,6 +17,7 @@ from app.orders.models import Order, OrderLine, Revision
 from app.orders.promising import apply_promise
 from app.orders.services import OrderError, cancel_order, order_snapshot
 from app.orders.states import CHANNEL_LABELS, METHOD_LABELS
+from app.settings.store import setting
 from app.timeutil import local, utcnow
 
 AMENDABLE = ("confirmed",)
@@ -73,7 +72,7 @@ class Preview:
 
 
 def approved_channels() -> list[str]:
-    return [c.strip() for c in current_app.config["AMENDMENT_CHANNELS"].split(",") if c.strip()]
+    return [c.strip() for c in setting("AMENDMENT_CHANNELS").split(",") if c.strip()]
 
 
 def check_amendable(order: Order, actor) -> None:

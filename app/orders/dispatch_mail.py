@@ -1,11 +1,11 @@
 """The email that tells a customer their goods are on the way (queued in the outbox)."""
 
-from flask import current_app
 
 from app.events.services import record_event
 from app.extensions import db
 from app.mail.outbox import queue_email
 from app.orders.models import Communication
+from app.settings.store import setting
 
 
 def dispatch_email_text(order, shipment) -> str:
@@ -26,7 +26,7 @@ def dispatch_email_text(order, shipment) -> str:
         f"Your order {order.number} has been dispatched"
         f"{' (customer reference ' + order.customer_reference + ')' if order.customer_reference else ''}.\n\n"
         f"{tracking}\nIn this delivery:\n{items}\n{rest}\nDelivery address:\n{order.address}\n\n"
-        f"Kind regards,\n{current_app.config['BUSINESS_NAME']}\n"
+        f"Kind regards,\n{setting('BUSINESS_NAME')}\n"
     )
 
 

@@ -16,7 +16,13 @@ from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle, verification
 from app.orders.models import Order, OrderLine
-from app.orders.services import OrderError, by_product, reserve_line, submit_order
+from app.orders.services import (
+    OrderError,
+    by_product,
+    check_intake_channel,
+    reserve_line,
+    submit_order,
+)
 from app.timeutil import utcnow
 
 HEADER_FIELDS = ("channel", "method", "address_id", "address", "instructions", "requested_date",
@@ -41,6 +47,8 @@ def _line(order: Order, line_id: int) -> OrderLine:
 def update_header(order: Order, actor, **fields) -> list[str]:
     """Change the draft's header fields; return the names of those that changed."""
     _editable(order)
+    if "channel" in fields and fields["channel"] != order.channel:
+        check_intake_channel(fields["channel"])
     changed = {}
     for name in HEADER_FIELDS:
         if name in fields and getattr(order, name) != fields[name]:

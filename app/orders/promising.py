@@ -1,7 +1,8 @@
 """The promised date: computed from the calendar and the stock, never typed.
 
 Rules (all times business-local, days are business days: Monday to Friday except the
-public holidays of BUSINESS_COUNTRY / BUSINESS_SUBDIVISION from the `holidays` library):
+public holidays of BUSINESS_COUNTRY / BUSINESS_SUBDIVISION from the `holidays` library, and
+the EXTRA_CLOSED_DAYS; every one a setting, app/settings/store.py):
 
 - An order placed on a business day before ORDER_CUTOFF is processed that day; after the
   cut-off, or on a weekend or holiday, it is processed on the next business day.
@@ -19,9 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
-from flask import current_app
 
 from app.events.services import record_event
+from app.settings.store import setting
 from app.timeutil import business_tz, local, utcnow
 
 
@@ -57,11 +58,13 @@ class Promise:
         return self.ready_by.astimezone(UTC).replace(tzinfo=None)
 
 
-def _clock(name: str) -> time:
-    hours, minutes = current_app.config[name].split(":")
+def business_clock(name: str) -> time:
+    """A time-of-day setting (ORDER_CUTOFF, BUSINESS_OPENS, BUSINESS_CLOSES) as a time."""
+    hours, minutes = setting(name).split(":")
     return time(int(hours), int(minutes))
 
 
+# Keyed by the settings' values, so a changed setting is a new key: it applies on the next request.
 @lru_cache(maxsize=8)
 def _calendar(country: str, subdivision: str | None):
     return holidays.country_holidays(country, subdiv=subdivision)
@@ -69,11 +72,24 @@ def _calendar(country: str, subdivision: str | None):
 
 def holiday_calendar():
     """The public holidays of the business's country and region."""
-    return _calendar(current_app.config["BUSINESS_COUNTRY"], current_app.config["BUSINESS_SUBDIVISION"])
+    return _calendar(setting("BUSINESS_COUNTRY"), setting("BUSINESS_SUBDIVISION") or None)
+
+
+@lru_cache(maxsize=8)
+def closed_days(text: str) -> tuple[date, ...]:
+    """EXTRA_CLOSED_DAYS as stored (ISO dates, comma-separated) as sorted dates; bad entries skipped."""
+    days = set()
+    for part in (text or "").split(","):
+        try:
+            days.add(date.fromisoformat(part.strip()))
+        except ValueError:
+            continue
+    return tuple(sorted(days))
 
 
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in holiday_calendar()
+    return (day.weekday() < 5 and day not in holiday_calendar()
+            and day not in closed_days(setting("EXTRA_CLOSED_DAYS")))
 
 
 def next_business_day(day: date) -> date:
@@ -94,7 +110,7 @@ def add_business_days(day: date, count: int) -> date:
 def processing_day(now: datetime) -> date:
     """The business day on which an order placed at `now` (business-local) is processed."""
     today = now.date()
-    if is_business_day(today) and now.time() < _clock("ORDER_CUTOFF"):
+    if is_business_day(today) and now.time() < business_clock("ORDER_CUTOFF"):
         return today
     return next_business_day(today)
 
@@ -110,11 +126,11 @@ def _round_up_quarter(moment: datetime) -> datetime:
 
 def _ready_by(day: date, now: datetime) -> datetime:
     """When goods available on `day` are packed: PICKUP_READY_HOURS of work in opening hours."""
-    work = timedelta(hours=current_app.config["PICKUP_READY_HOURS"])
-    start = max(now, _at(day, _clock("BUSINESS_OPENS")))
+    work = timedelta(hours=setting("PICKUP_READY_HOURS"))
+    start = max(now, _at(day, business_clock("BUSINESS_OPENS")))
     ready = _round_up_quarter(start + work)
-    if ready > _at(day, _clock("BUSINESS_CLOSES")):
-        ready = _at(next_business_day(day), _clock("BUSINESS_OPENS")) + work
+    if ready > _at(day, business_clock("BUSINESS_CLOSES")):
+        ready = _at(next_business_day(day), business_clock("BUSINESS_OPENS")) + work
     return ready
 
 
@@ -133,7 +149,7 @@ def _line_promise(line, method: str, start: date, now: datetime, draft: bool) ->
     if method == "pickup":
         arrives = ready.date()
     else:
-        arrives = add_business_days(ready_day, current_app.config["DELIVERY_LEAD_DAYS"])
+        arrives = add_business_days(ready_day, setting("DELIVERY_LEAD_DAYS"))
     return LinePromise(line.sku, line.description, line.quantity, short, ready, arrives)
 
 

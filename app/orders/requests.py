@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.events.services import record_event
@@ -11,6 +10,7 @@ from app.extensions import db
 from app.orders.models import Order, SpecialRequest
 from app.orders.services import OrderError
 from app.orders.states import CLOSED_STATUSES, TEAMS
+from app.settings.store import setting
 from app.timeutil import utcnow
 
 REQUEST_STATUS_LABELS = {"pending": "Pending", "approved": "Approved", "rejected": "Rejected", "done": "Done"}
@@ -27,7 +27,7 @@ class RequestType:
 def request_types() -> dict[str, RequestType]:
     """The configured kinds of special request (SPECIAL_REQUEST_TYPES: kind=Label=team;...)."""
     types = {}
-    for item in current_app.config["SPECIAL_REQUEST_TYPES"].split(";"):
+    for item in setting("SPECIAL_REQUEST_TYPES").split(";"):
         kind, label, team = (part.strip() for part in item.split("="))
         if team not in TEAMS:
             raise ValueError(f"SPECIAL_REQUEST_TYPES: team of {kind!r} must be one of {TEAMS}")

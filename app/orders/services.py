@@ -18,6 +18,8 @@ from app.orders.models import Order, OrderLine, Revision, Shipment, ShipmentLine
 from app.orders.numbering import next_order_number
 from app.orders.promising import apply_promise
 from app.orders.refs import parse_ref
+from app.orders.states import CHANNEL_LABELS
+from app.settings.store import setting
 from app.timeutil import business_today, utcnow
 
 
@@ -47,8 +49,18 @@ def submitted_draft(ref: str) -> Order | None:
     return order if order is not None and order.number else None
 
 
+def check_intake_channel(channel: str) -> None:
+    """Refuse an order by a channel the business has not approved (INTAKE_CHANNELS, a setting)."""
+    approved = [c.strip() for c in setting("INTAKE_CHANNELS").split(",") if c.strip()]
+    if channel not in approved:
+        names = ", ".join(CHANNEL_LABELS.get(c, c) for c in approved) or "none"
+        raise OrderError(f"Orders by {CHANNEL_LABELS.get(channel, channel).lower()} are not accepted; "
+                         f"the approved channels are: {names} (see Settings).")
+
+
 def create_draft(customer, *, channel, actor, method="delivery", address=None, **fields) -> Order:
     """Start a draft order for `customer`, addressed to their default address unless told."""
+    check_intake_channel(channel)
     default = customer.default_address
     if address is None:
         address = default.text if default else ""

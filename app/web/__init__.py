@@ -16,6 +16,7 @@ from app.web import inputs, templating, transaction
 
 def register_web(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.admin.settings import bp as settings_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.escalations.routes import bp as escalations_bp
@@ -44,6 +45,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(bp, url_prefix=f"/{prefix}")
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
     app.register_blueprint(prices_bp, url_prefix="/prices")
+    app.register_blueprint(settings_bp, url_prefix="/admin/settings")
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

@@ -41,4 +41,4 @@ def install(app: Flask) -> None:
             nav = [(ROLE_LABELS[d], DASHBOARDS[d]) for d in dashboards_for(current_user)]
             if can("view_audit_log"):
                 nav.append(("Audit log", "audit.index"))
-        return {"business_name": app.config["BUSINESS_NAME"], "nav_items": nav}
+        return {"business_name": setting("BUSINESS_NAME"), "nav_items": nav}

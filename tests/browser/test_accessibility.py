@@ -83,6 +83,17 @@ def empty_user_form(page):
     expect(page.locator(".field__error").first).to_be_visible()
 
 
+def bad_cutoff(page):
+    page.fill("#order_cutoff", "2pm")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#order_cutoff-error")).to_be_visible()
+
+
+def empty_password_form(page):
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".field__error").first).to_be_visible()
+
+
 def open_notifications(page):
     page.locator(".notif-menu > summary").click()
     expect(page.locator(".notif-menu__panel")).to_be_visible()
@@ -193,6 +204,12 @@ STATES = [
     State("import preview with problems", "manager", "/imports/{bad_upload}"),
     State("users", "admin", "/admin/"),
     State("user form refused", "admin", "/admin/", empty_user_form),
+    State("user", "admin", "/admin/users/{user}"),
+    State("settings", "admin", "/admin/settings"),
+    State("settings refused", "admin", "/admin/settings", bad_cutoff),
+    State("settings read-only", "manager", "/admin/settings"),
+    State("change password", "sales", "/account/password"),
+    State("change password refused", "sales", "/account/password", empty_password_form),
 ]
 
 
@@ -238,7 +255,7 @@ def book(order_in, make_order, make_customer, make_product, users):
         db.session.commit()
     names = {key: order.ref for key, order in made.items()}
     names.update(customer=acme.code, held_customer=made["credit"].customer.code, sku=hinge.sku, spare_sku=spare.sku,
-                 wave=wave.id, wave_order=wave_orders[0].ref,
+                 user=users["sales"].id, wave=wave.id, wave_order=wave_orders[0].ref,
                  escalation=escalation.id, message=message.id,
                  event=db.session.execute(select(Event.id).order_by(Event.id.desc()).limit(1)).scalar())
     names.update(good_upload=store_upload("stock", "stock.csv", f"sku,on_hand\r\n{hinge.sku},8\r\n".encode()).token,
