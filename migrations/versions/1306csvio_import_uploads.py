@@ -1,7 +1,7 @@
 """uploaded CSV files waiting between preview and apply (CSV import)
 
 Revision ID: 1306csvio
-Revises: 1301businessdata
+Revises: 1304customers
 Create Date: 2026-12-01 20:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '1306csvio'
-down_revision = '1301businessdata'
+down_revision = '1304customers'
 branch_labels = None
 depends_on = None
 
