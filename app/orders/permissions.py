@@ -190,6 +190,7 @@ RULES: dict[str, Rule] = {
     # customers and the audit log
     "view_customer": Rule("Opening a customer", SALES),
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
+    "view_settings": Rule("Reading the business settings", ("manager", "admin")),
 }
 
 
