@@ -202,6 +202,7 @@ RULES: dict[str, Rule] = {
     "view_audit_log": Rule("Reading the audit log", ("manager", "admin")),
     # the business's data as CSV files
     "import_data": Rule("Importing and exporting products, customers, prices and stock", ("manager", "admin")),
+    "view_settings": Rule("Reading the business settings", ("manager", "admin")),
 }
 
 
