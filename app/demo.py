@@ -10,11 +10,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from stdnum.gb import vat as gb_vat
 
 from app.auth.models import User
 from app.auth.services import create_user
 from app.catalog import services as stock
-from app.catalog.models import CustomerPrice, PriceBreak, Product
+from app.catalog.models import CustomerPrice, PriceBreak, PriceList, PriceListItem, Product
 from app.customers.models import Address, Customer
 from app.extensions import db
 from app.orders import lifecycle, requests
@@ -88,6 +89,7 @@ def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7
         made = _orders(rng, catalogue, people, users, order_count, start)
         _contact_log(rng, users)
         _pick_release_asked(users["sales"])
+        _accounts(catalogue, people)
         settle_notifications(keep_unread=6)
         db.session.commit()
     return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
@@ -159,6 +161,7 @@ def _products(rng, count, receiver) -> list[Product]:
                 unit_price=Decimal(rng.choice([1, 2, 3, 5, 8, 12, 20, 35, 60, 120, 250])) + Decimal(rng.randint(0, 99)) / 100,
                 bin_location=f"{'ABCDEF'[i % 6]}-{(i // 6) % 20 + 1:02d}-{i % 4 + 1}",
                 lead_time_days=rng.choice([3, 5, 7, 10, 14, 21]), reorder_point=rng.choice([5, 10, 20, 40]),
+                tax_rate=_demo_tax_rate(i),
             )
             db.session.add(product)
             db.session.flush()
@@ -166,6 +169,44 @@ def _products(rng, count, receiver) -> list[Product]:
             stock.move_stock(product.id, "receipt", opening, "Opening stock", actor=receiver)
         catalogue.append(product)
     return catalogue
+
+
+def _demo_tax_rate(i: int) -> Decimal:
+    """Most products at the standard 20 %, some at the reduced 5 %, a few zero-rated."""
+    return Decimal("0") if i % 25 == 0 else Decimal("5") if i % 15 == 0 else Decimal("20")
+
+
+def _demo_vat_number(i: int) -> str:
+    """A GB VAT number with valid check digits (python-stdnum checks them like the forms do)."""
+    for check in range(100):
+        number = f"GB{(314159 + i * 1013) % 1_000_000:06d}"[:8] + f"{i % 10}{check:02d}"
+        if gb_vat.is_valid(number):
+            return number
+    return ""
+
+
+def _accounts(catalogue, people) -> None:
+    """Terms, VAT numbers, credit limits (one customer on credit hold) and a trade price list,
+    set after the history so that past orders were taken as they were then."""
+    if db.session.execute(select(PriceList.id).where(PriceList.code == "TRADE")).first():
+        return
+    trade = PriceList(code="TRADE", name="Trade")
+    for product in catalogue[3::12]:
+        trade.items.append(PriceListItem(product_id=product.id, min_quantity=1,
+                                         unit_price=(product.unit_price * Decimal("0.90")).quantize(Decimal("0.01"))))
+    db.session.add(trade)
+    db.session.flush()
+    for i, customer in enumerate(people, start=1):
+        customer.payment_terms = "30 days end of month" if i % 3 else "14 days"
+        if not customer.name.endswith(("& Sons",)):
+            customer.vat_number = _demo_vat_number(i)
+        if i % 4 == 0:
+            customer.price_list_id = trade.id
+        if i % 6 == 0:
+            customer.credit_limit = Decimal("5000.00") if i % 12 else Decimal("1500.00")
+        if i == 13:
+            customer.credit_hold, customer.credit_hold_reason = True, "Invoice 4471 is 45 days overdue"
+    db.session.flush()
 
 
 def _customers(rng, count) -> list[Customer]:
