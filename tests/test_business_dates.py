@@ -26,8 +26,9 @@ def locale(app):
 
 
 def test_en_gb_reads_as_before(app):
-    assert money(Decimal("1234567.5")) == "1,234,567.50" and money(0) == "0.00" and money(None) == ""
-    assert money(Decimal("-2.345")) == "-2.34"  # half to even, as before
+    # in the installation's currency (CURRENCY, GBP by default), placed as the locale places it
+    assert money(Decimal("1234567.5")) == "£1,234,567.50" and money(0) == "£0.00" and money(None) == ""
+    assert money(Decimal("-2.345")) == "-£2.34"  # half to even, as before
     assert day(date(2026, 1, 5)) == "Mon 05 Jan 2026"
     assert when(datetime(2026, 7, 1, 12, 30)) == "01 Jul 2026 13:30"  # BST
     assert when(datetime(2026, 1, 1, 9, 5), "%A %d %B %Y, from %H:%M") == "Thursday 01 January 2026, from 09:05"
@@ -36,7 +37,7 @@ def test_en_gb_reads_as_before(app):
 
 def test_another_locale_formats_and_parses_its_own_way(locale):
     locale("de_DE")
-    assert money(Decimal("1234.5")) == "1.234,50"
+    assert money(Decimal("1234.5")) == "1.234,50\xa0£"  # German order, the installation's currency
     assert entry_date(date(2026, 1, 5)) == "05.01.2026" and date_placeholder() == "dd.mm.yyyy"
     assert parse_day("13.1.26") == date(2026, 1, 13)
     locale("en_US")

@@ -115,7 +115,7 @@ def test_an_order_closed_13_months_ago_keeps_its_record_and_loses_the_personal_d
     assert report.counts == {
         "orders": 1, "special requests": 1, "communications": 2, "collections": 0, "order emails": 1,
         "emails sent": 2, "documents": 1, "attachment notes": 0, "notes between teams": 1, "revisions": 2, "wave pick lists": 0, "customers": 1,
-        "customer addresses": 1}
+        "customer addresses": 1, "customer contacts": 0}
 
 
 def test_an_order_closed_11_months_ago_is_untouched(closed_order):

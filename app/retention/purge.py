@@ -21,7 +21,7 @@ delivered, collected or cancelled more than RETENTION_MONTHS ago:
   - in revisions, the address and instructions of the snapshot and diff, who asked and how
     it was verified;
   - the bytes of a wave's pick list once no order on it still keeps its personal data.
-And the customer's contact person, email, phone, notes and addresses, but only when every
+And the customer's contact person, email, phone, notes, addresses and other contacts, but only when every
 order of theirs is closed and past retention (a customer with an open or recent order keeps
 everything). Numbers, lines, quantities, prices, dates, statuses, the customer's code and
 name and the event log are not touched.
@@ -36,7 +36,7 @@ from flask import current_app
 from sqlalchemy import and_, case, delete, func, literal, not_, or_, select, true, update
 
 from app.attachments.models import OrderAttachment
-from app.customers.models import Address, Customer
+from app.customers.models import Address, Contact, Customer
 from app.documents.models import Document
 from app.events.services import record_event
 from app.extensions import db
@@ -90,7 +90,8 @@ SCRUBS = (
     Scrub("attachment notes", OrderAttachment, {"note": removed(OrderAttachment.note)}, OrderAttachment.note != ""),
     Scrub("notes between teams", OrderNote, {"body": removed(OrderNote.body)}),
 )
-KINDS = ("orders", *(s.kind for s in SCRUBS), "revisions", "wave pick lists", "customers", "customer addresses")
+KINDS = ("orders", *(s.kind for s in SCRUBS), "revisions", "wave pick lists", "customers", "customer addresses",
+         "customer contacts")
 
 
 @dataclass
@@ -240,6 +241,12 @@ def _scrubbed_diff(diff: list) -> list:
 
 
 def _remove_from_customers(ids, now, counts) -> None:
+    # the orders keep their own copy of the address (already scrubbed); the link to the row goes
+    db.session.execute(update(Order).where(Order.customer_id.in_(ids), Order.address_id.is_not(None))
+                       .values(address_id=None), execution_options={"synchronize_session": False})
+    counts["customer contacts"] += db.session.execute(
+        delete(Contact).where(Contact.customer_id.in_(ids)), execution_options={"synchronize_session": False}
+    ).rowcount
     counts["customer addresses"] += db.session.execute(
         delete(Address).where(Address.customer_id.in_(ids)), execution_options={"synchronize_session": False}
     ).rowcount
@@ -261,6 +268,7 @@ def _count(report: PurgeReport) -> None:
     customers = select(Customer.id).where(customers_due(report.cutoff))
     counts["customers"] = _rows(customers_due(report.cutoff))
     counts["customer addresses"] = _rows(Address.customer_id.in_(customers))
+    counts["customer contacts"] = _rows(Contact.customer_id.in_(customers))
 
 
 def _rows(condition) -> int:

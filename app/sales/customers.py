@@ -39,12 +39,12 @@ def get_customer(code: str) -> Customer:
     return customer_by_code(code) or abort(404)
 
 
-CUSTOMER_COLUMNS = (
-    ("code", lambda c: c.code), ("name", lambda c: c.name), ("contact", lambda c: c.contact_name),
-    ("email", lambda c: c.email), ("phone", lambda c: c.phone),
+CUSTOMER_COLUMNS = (  # the customers file of CONTRACTS.md, so a list's export imports back
+    ("code", lambda c: c.code), ("name", lambda c: c.name), ("email", lambda c: c.email),
+    ("phone", lambda c: c.phone), ("contact", lambda c: c.contact_name),
     ("address", lambda c: c.default_address.text if c.default_address else ""),
     ("payment_terms", lambda c: c.payment_terms), ("credit_limit", lambda c: c.credit_limit),
-    ("vat_number", lambda c: c.vat_number), ("price_terms", lambda c: c.price_terms),
+    ("vat_number", lambda c: c.vat_number),
 )
 
 

@@ -22,7 +22,7 @@ def _upload(page, live_server, tmp_path, name, data):
 def test_manager_uploads_previews_and_applies_a_products_csv(page, live_server, browser_login, screenshot,
                                                              users, tmp_path):
     browser_login(page, "manager")
-    page.click(".topnav >> text=Import")
+    page.click(".whoami >> text=Import")
     expect(page.locator("h1")).to_have_text("Import and export")
     screenshot(page, "import-page")
 

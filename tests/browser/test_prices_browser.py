@@ -55,5 +55,5 @@ def test_a_rep_sees_the_agreed_price_and_its_reason_on_the_entry_screen(
     line.locator("input.qty").fill("4")
     line.locator("input.qty").dispatch_event("change")
     expect(rep.locator("#draft-lines tbody tr").first.locator(".price-reason")).to_have_text("List price")
-    expect(rep.locator("#draft-lines .total")).to_have_text("50.00")
+    expect(rep.locator("#draft-lines .total")).to_have_text("£60.00")  # 4 × 12.50 = 50.00 net + 20 % VAT
     rep.close()

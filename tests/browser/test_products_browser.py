@@ -31,7 +31,7 @@ def test_inventory_creates_a_product_edits_its_price_and_sees_the_history(page, 
 
     expect(page.locator("h1")).to_contain_text("BOLT-M8")
     expect(page.locator(".flash--success")).to_contain_text("BOLT-M8: created")
-    expect(page.locator("#list-price")).to_have_text("12.50 per box")
+    expect(page.locator("#list-price")).to_have_text("£12.50 per box")
 
     page.click("#edit-product")
     page.fill("#unit_price", "13.75")

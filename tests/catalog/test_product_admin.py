@@ -76,8 +76,8 @@ def test_editing_the_list_price_is_recorded_with_who_old_and_new_and_shown(clien
     assert "BOLT-M8: changed bin, list price." in page
     section = page[page.index('id="price-history"'):page.index("Movement history")]
     rows = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in re.findall(r"<tr><td.*?</tr>", section, re.S)]
-    assert [r[-6:] for r in rows] == [["List", "price", "12.50", "13.75", "Inventory", "screen"],  # newest first
-                                      ["List", "price", "—", "12.50", "Inventory", "screen"]]
+    assert [r[-6:] for r in rows] == [["List", "price", "£12.50", "£13.75", "Inventory", "screen"],  # newest first
+                                      ["List", "price", "—", "£12.50", "Inventory", "screen"]]
 
 
 def test_saving_without_a_change_records_nothing(client, created):
