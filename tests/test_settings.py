@@ -171,7 +171,7 @@ def test_business_name_appears_in_the_page_header(client, login):
     token = login("admin")
     save(client, token, business_name="Leeds Fixings Ltd")
     html = page(client.get("/admin/"))
-    assert '<span class="brand__business">Leeds Fixings Ltd</span>' in html
+    assert '<span class="brand__business" title="Leeds Fixings Ltd">Leeds Fixings Ltd</span>' in html
     assert "· Leeds Fixings Ltd</title>" in html
 
 
