@@ -66,6 +66,19 @@ class Config:
     VAT_NUMBER = os.environ.get("VAT_NUMBER", "")
     BUSINESS_EMAIL = os.environ.get("BUSINESS_EMAIL", "")
     CURRENCY = os.environ.get("CURRENCY", "GBP")
+    # The online channel (JSON API) and the customer's status page (issue 13).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # links in emails
+    API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))  # requests per token per minute
+    STATUS_RATE_LIMIT = int(os.environ.get("STATUS_RATE_LIMIT", "30"))  # status page requests per address per minute
+    IDEMPOTENCY_KEEP_HOURS = int(os.environ.get("IDEMPOTENCY_KEEP_HOURS", "48"))  # at least 24
+    # The order mailbox (`flask --app wsgi intake poll`); no IMAP_HOST, no polling.
+    IMAP_HOST = os.environ.get("IMAP_HOST", "")
+    IMAP_PORT = int(os.environ.get("IMAP_PORT", "993"))
+    IMAP_USER = os.environ.get("IMAP_USER", "")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    IMAP_SSL = _bool("IMAP_SSL", True)
+    IMAP_POLL_SECONDS = int(os.environ.get("IMAP_POLL_SECONDS", "60"))
     MAX_EMAIL_BYTES = int(os.environ.get("MAX_EMAIL_BYTES", str(5 * 1024 * 1024)))
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))

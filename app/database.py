@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 DB_INT_MAX = 2**31 - 1  # ids are INTEGER on PostgreSQL: the smaller range of the two databases
 _reading: ContextVar[bool] = ContextVar("reading", default=False)
+_aside: ContextVar[bool] = ContextVar("aside", default=False)
 
 
 @contextmanager
@@ -33,7 +34,20 @@ def reading_only():
         _reading.reset(token)
 
 
+@contextmanager
+def writing_aside():
+    """Bookkeeping written on its own connection (app/bookkeeping.py), even inside a GET:
+    BEGIN IMMEDIATE on SQLite, and never the event writers' lock on PostgreSQL."""
+    token = _aside.set(True)
+    try:
+        yield
+    finally:
+        _aside.reset(token)
+
+
 def _begin_mode() -> str:
+    if _aside.get():
+        return "ASIDE"
     if _reading.get() or (has_request_context() and request.method in READ_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
@@ -55,7 +69,8 @@ def configure_sqlite(engine: Engine, wait_seconds: float = 15) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql(_begin_mode())
+        mode = _begin_mode()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "ASIDE" else mode)
 
 
 def configure_postgresql(engine: Engine, wait_seconds: float = 15) -> None:

@@ -15,6 +15,7 @@ from app.escalations import sla
 from app.events.chain import seal_pending
 from app.extensions import db
 from app.orders.deliveries import deliver_automatically
+from app.ratelimit import forget_old_windows
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("sla", sla.housekeeping_task, 60),
     ("seal event log", seal_pending, 5),
     ("forget old CSV uploads", forget_old_uploads, 3600),
+    ("forget old rate-limit windows", forget_old_windows, 3600),
 ]
 
 _last_run: dict[str, float] = {}

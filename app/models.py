@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and the shell see the whole schema."""
 
+from app.api.models import ApiToken, IdempotencyRecord
 from app.attachments.models import OrderAttachment
 from app.auth.models import LoginAttempt, LoginSession, User, UserRole
 from app.catalog.models import (
@@ -19,6 +20,7 @@ from app.events.models import Event
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
 from app.orders.models import (
+    ChangeRequest,
     Communication,
     InboundEmail,
     Order,
@@ -28,11 +30,13 @@ from app.orders.models import (
     Shipment,
     ShipmentLine,
     SpecialRequest,
+    StatusLink,
     VerificationFlag,
 )
 from app.orders.notes import OrderNote
 from app.orders.saved_filters import SavedFilter
 from app.orders.waves import PickWave, WavePreference
+from app.ratelimit import RateWindow
 from app.settings.models import Setting
 
 __all__ = [
@@ -40,5 +44,6 @@ __all__ = [
     "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderAttachment", "OrderNote", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "SavedFilter", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole", "WavePreference", "Contact", "PriceChange", "PriceList",
-    "PriceListItem", "Setting", "ImportUpload",
+    "PriceListItem", "Setting", "ImportUpload", "ApiToken", "IdempotencyRecord", "ChangeRequest", "StatusLink",
+    "RateWindow",
 ]

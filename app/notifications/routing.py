@@ -20,6 +20,8 @@ one of the team roles (not the person who caused the event).
 | order.note                        | someone added an internal note to an order      | only the teams it mentions (after["mentions"]) |
 | order.credit_check                | a draft is for a customer on credit hold or takes them past their limit | manager |
 | order.credit_cleared              | a manager cleared a credit check (with a reason) | sales         |
+| order.change_requested            | the customer asked for a change (API, status page, email) | sales  |
+| order.needs_review                | an API order arrived with checks open (a draft to review) | sales  |
 """
 
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "order.escalated": ("manager",),
     "order.credit_check": ("manager",),
     "order.credit_cleared": ("sales",),
+    "order.change_requested": ("sales",),
+    "order.needs_review": ("sales",),
     "escalation.assigned": ("manager",),
     "escalation.commented": ("manager",),
     "escalation.resolved": ("manager",),

@@ -327,3 +327,64 @@ class InboundEmail(db.Model):
     problems: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Where it came from: "upload" (a rep's .eml) or "imap" (the order mailbox poller).
+    source: Mapped[str] = mapped_column(String(10), default="upload", server_default="upload")
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)  # the Message-ID header
+    # The mailbox copy it was taken from ("folder:uidvalidity:uid"); unique, so that two
+    # pollers can never take one message twice.
+    mailbox_uid: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+CHANGE_REQUEST_STATUSES = ("open", "applied", "declined")
+CHANGE_REQUEST_SOURCES = {"api": "Web shop (API)", "status_page": "Customer status page",
+                          "email": "Email", "desk": "Sales desk"}
+
+
+class ChangeRequest(db.Model):
+    """A change the customer asked for that sales has not verified yet (from the API, the
+    status page or an email quoting the order). Never applied by itself: sales applies it
+    as an amendment, or declines it, and the customer is told either way."""
+
+    __tablename__ = "change_requests"
+    __table_args__ = (
+        CheckConstraint(f"status IN {sql_in(CHANGE_REQUEST_STATUSES)}", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # online | email | phone
+    source: Mapped[str] = mapped_column(String(20))  # a key of CHANGE_REQUEST_SOURCES
+    requested_by: Mapped[str] = mapped_column(String(200), default="")  # who asked, as they said
+    text: Mapped[str] = mapped_column(Text, default="")  # what they asked, in their words
+    # What they asked in structured form, if any: {"lines": [{"sku", "quantity"}], "cancel": bool,
+    # "header": {"address"|"instructions"|"requested_date"|"customer_reference": value}}
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    inbound_email_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_emails.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    revision_applied: Mapped[int | None] = mapped_column()  # the revision the amendment made
+    order = relationship("Order")
+    decided_by = relationship("User")
+
+    @property
+    def source_label(self) -> str:
+        return CHANGE_REQUEST_SOURCES.get(self.source, self.source)
+
+
+class StatusLink(db.Model):
+    """The customer's link to their order's status page: a signed token naming this row and
+    its random nonce. Revoking it (or issuing a new one) makes the old link answer 404."""
+
+    __tablename__ = "status_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order = relationship("Order")
