@@ -7,6 +7,7 @@ or revoked token gets the same bare 404 page. Nothing on these pages links anywh
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from app.documents.company import company_details
 from app.orders.change_requests import open_change_request
 from app.orders.models import Order
 from app.orders.states import OPEN_STATUSES
@@ -56,7 +57,7 @@ def _order_of(token: str) -> Order | None:
 
 
 def _page(order: Order, token: str, form: ChangeRequestForm | None = None, status: int = 200):
-    return render_template("status/page.html", order=order, token=token, documents=customer_documents(order),
+    return render_template("status/page.html", order=order, business=company_details(), token=token, documents=customer_documents(order),
                            requests=change_requests_of(order), may_ask=order.status in OPEN_STATUSES,
                            form=form or ChangeRequestForm(formdata=None)), status
 
