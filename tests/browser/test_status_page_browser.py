@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from tests.browser.test_accessibility import axe_violations
 
 pytestmark = pytest.mark.browser
 
 
 def test_customer_asks_for_a_change_from_the_emailed_link_and_sales_sees_it(
-        app, live_server, page, new_page, browser_login, screenshot, monkeypatch, make_order, make_product,
+        app, live_server, browser, page, browser_login, screenshot, monkeypatch, make_order, make_product,
         make_customer):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", live_server)
     customer = make_customer(name="Glenrock Marine Ltd", contact_name="Tom Ward")
@@ -26,13 +27,17 @@ def test_customer_asks_for_a_change_from_the_emailed_link_and_sales_sees_it(
     link = re.search(r"See your order's progress at (\S+)", body).group(1)
     assert link.startswith(f"{live_server}/status/")
 
-    customer_page = new_page()  # the customer: no login, their own browser
+    # the customer: no login, their own browser (CSP bypassed only so that axe-core can be injected)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    customer_page = context.new_page()
     customer_page.goto(link)
     assert number in customer_page.inner_text("h1") and "Confirmed" in customer_page.inner_text("h1")
     assert "Marine bearing 25 mm" in customer_page.inner_text(".status-lines")
     assert customer_page.locator("a[href*='/documents/']").count() == 1
     assert customer_page.locator("a[href^='/sales'], a[href^='/orders'], a[href^='/login']").count() == 0
     screenshot(customer_page, "status-page-desktop", full_page=True)
+    assert axe_violations(customer_page) == []
     customer_page.select_option("#topic", "quantities")
     customer_page.fill("#text", "Please make it 6 bearings instead of 4.")
     customer_page.fill("#name", "Tom Ward")
@@ -43,6 +48,8 @@ def test_customer_asks_for_a_change_from_the_emailed_link_and_sales_sees_it(
     customer_page.set_viewport_size({"width": 390, "height": 844})
     screenshot(customer_page, "status-page-phone", full_page=True)
     assert customer_page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the phone
+    assert axe_violations(customer_page) == []
+    context.close()
 
     browser_login(page, "sales")
     page.goto(f"{live_server}/sales/?view=customer_changes")
