@@ -15,6 +15,7 @@ from app.customers.models import Contact
 from app.dataio.uploads import store_upload
 from app.escalations import services as escalations
 from app.extensions import db
+from app.orders import status_links
 from app.orders.confirmation import confirmations_suppressed
 from tests.conftest import csrf_from, log_in, order_paperwork
 
@@ -184,6 +185,14 @@ ROUTES = {
     "imports.preview": ("GET", "/imports/{upload}", ("manager", "admin"), 200),
     "imports.apply": ("POST", "/imports/{upload}/apply", ("manager", "admin"), 302),
     "imports.export": ("GET", "/imports/export/products.csv", ("manager", "admin"), 200),
+    # the customer's status page (issue 13): no login, the signed link is the key; {status_document} is the
+    # order's confirmation; an empty change form comes back (422). Sales handle what customers ask, and the link.
+    "status.page": ("GET", "/status/{status_token}", PUBLIC, 200),
+    "status.ask_change": ("POST", "/status/{status_token}", PUBLIC, 422),
+    "status.document": ("GET", "/status/{status_token}/documents/{status_document}", PUBLIC, 200),
+    "orders.decline_change": ("POST", f"/orders/{ORDER}/change-requests/999999/decline", SALES, 302),
+    "orders.revoke_status_link": ("POST", f"/orders/{ORDER}/status-link/revoke", SALES, 302),
+    "orders.new_status_link": ("POST", f"/orders/{ORDER}/status-link/new", SALES, 302),
 }
 
 
@@ -219,8 +228,10 @@ def target(make_order, users, make_user):
     contact = Contact(customer=draft.customer, name="Bo Diaz", role="Accounts")
     db.session.add_all([price_list, agreed, contact])
     upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode(), users["manager"])
+    status_token = status_links.token_for_link(status_links.link_for(order), "test-secret-key")
     db.session.commit()
-    return {"price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
+    return {"status_token": status_token, "status_document": message.document_id,
+            "price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
             "address": draft.customer.addresses[0].id, "contact": contact.id, "upload": upload.token,
             "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,

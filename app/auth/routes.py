@@ -67,7 +67,8 @@ def logout():
 
 # Pages a person who must choose a new password can still reach.
 # The live feed's poll stays on its one-query path (it never loads the user; app/live/).
-_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.login", "static", "main.favicon", "live.poll"}
+_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.login", "static", "main.favicon", "live.poll",
+                        "status.page", "status.ask_change", "status.document"}  # the customer's page: no staff login
 
 
 @bp.before_app_request

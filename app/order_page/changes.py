@@ -9,11 +9,13 @@ from app.catalog.products import PackSizeError
 from app.errors import Conflict
 from app.events.models import Event
 from app.extensions import db
+from app.order_page.customer_changes import apply_change_request, prefill_amendment
 from app.order_page.forms import AmendForm, AskReleaseForm, DecisionForm, request_form
 from app.order_page.routes import _run, bp, get_order, render_detail
 from app.orders import amendments, requests
 from app.orders.permissions import require
 from app.orders.states import CHANNEL_LABELS
+from app.web.inputs import parse_int
 from app.web.rendering import render
 from app.web.transaction import on_refusal
 
@@ -115,7 +117,7 @@ def _conflict(order, posted: AmendForm):
     changes = db.session.execute(select(Event).where(Event.order_id == order.id, Event.id > (posted.seen_event.data or 0))
                                  .order_by(Event.id)).scalars().all()
     form = amend_form(order)
-    for name in ("channel", "requested_by", "verified_how"):
+    for name in ("channel", "requested_by", "verified_how", "change_request"):
         form[name].data = posted[name].data
     return _render_amend(order, form, conflict=changes, status=409)
 
@@ -146,7 +148,9 @@ def amend(ref):
         require(current_user, "amend", order)
         if "preview" in request.args:  # the form's htmx asks as it is filled in: a read, no writer's lock
             return _preview(order, _with_channels(AmendForm(formdata=request.args)))
-        return _render_amend(order, amend_form(order))
+        form = amend_form(order)
+        prefill_amendment(form, order, parse_int(request.args.get("change_request", "")))
+        return _render_amend(order, form)
     form = _with_channels(AmendForm())
     if form.preview.data:  # the Preview button, for a browser without JavaScript
         return _preview(order, form)
@@ -156,6 +160,7 @@ def amend(ref):
         return _render_amend(order, form, status=422)
     on_refusal(lambda exc: _refused_amend(ref, form, exc))
     revision = amendments.amend_order(order, _amendment(form), current_user)
+    apply_change_request(order, form, revision, current_user)
     flash(f"{order.ref} amended: revision {revision.number}. " + "; ".join(c["text"] for c in revision.diff), "success")
     return redirect(url_for("orders.detail", ref=order.ref))
 

@@ -160,6 +160,7 @@ ADD_ROWS = 4
 class AmendForm(FlaskForm):
     version = VersionField()
     seen_event = HiddenField(filters=[_whole_number])  # the last event of the order the page showed
+    change_request = HiddenField(filters=[_whole_number])  # the customer's change request it applies, if any
     quantities = FieldList(FormField(LineQuantityForm), max_entries=500)
     additions = FieldList(FormField(AddedLineForm), min_entries=ADD_ROWS, max_entries=ADD_ROWS)
     channel = SelectField("Asked through", validators=[DataRequired("Choose the channel.")])

@@ -235,4 +235,4 @@ def print_packing_slip(ref):
 
 
 # Views on this blueprint kept in their own modules: requests and amendments; confirmations; notes; attachments.
-from app.order_page import attachments, changes, confirmations, notes  # noqa: E402,F401
+from app.order_page import attachments, changes, confirmations, customer_changes, notes  # noqa: E402,F401

@@ -22,6 +22,7 @@ from app.orders.models import Communication, Revision
 from app.orders.money import line_rate, order_totals, printed_totals
 from app.orders.promising import promise_for
 from app.orders.states import METHOD_LABELS
+from app.orders.status_links import status_url
 from app.timeutil import business_today, local
 
 KIND = "confirmation"
@@ -130,6 +131,7 @@ def issue_confirmation(order, actor):
         record_event("confirmation.no_email", f"Confirmation r{order.revision} not emailed: the customer "
                      "has no email address. Confirm by phone and log the call.", order=order, actor=actor)
         return document
+    context["status_url"] = status_url(order, actor)  # the customer's status page, in the email only
     message = _queue_confirmation_email(order, context, document)
     db.session.add(Communication(
         order_id=order.id, direction="out", medium="email", contact=order.customer.email,

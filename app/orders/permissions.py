@@ -136,6 +136,11 @@ def _uploader_or_manager(attachment, user):
         raise Refusal(f"{attachment.filename} was already removed.")
 
 
+def _numbered(order, _user):
+    if not order.number:
+        raise Refusal(f"{order.ref} is a draft: its customer gets a status link once it is confirmed.")
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -177,6 +182,11 @@ RULES: dict[str, Rule] = {
         "pending", why="This request is already {r.status}.")),
     "complete_request": Rule("Marking a special request done", _owner_or_manager, request_in(
         "approved", why="Only an approved request can be marked done.")),
+    # what the customer asks (app/orders/change_requests.py; the subject is the ChangeRequest) and
+    # their status link (app/orders/status_links.py; the subject is the order)
+    "decline_change_request": Rule("Declining a customer's change request", SALES, request_in(
+        "open", why="This change request has already been dealt with.")),
+    "manage_status_link": Rule("Managing the customer's status link", SALES, _numbered),
     # mail and alerts
     "view_mail": Rule("Reading the mail", SALES),
     "retry_email": Rule("Retrying an email", SALES, _retryable),  # the subject is the OutboxMessage

@@ -1,8 +1,9 @@
 from flask import Blueprint
+from sqlalchemy import func, select
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.orders.communications import confirmation_not_sent
-from app.orders.models import Order
+from app.orders.models import ChangeRequest, Order
 from app.orders.queries import Queue, has_backorder, order_page, queue_statement
 from app.orders.states import CLOSED_STATUSES
 from app.web.csv_stream import orders_csv, wants_csv
@@ -11,6 +12,10 @@ from app.web.rendering import render
 
 bp = Blueprint("sales", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["sales"])
+
+# Orders whose customer asked for a change that waits for sales, the longest-waiting first.
+_ASKED = (ChangeRequest.order_id == Order.id, ChangeRequest.status == "open")
+_asked_since = select(func.min(ChangeRequest.created_at)).where(*_ASKED).correlate(Order).scalar_subquery()
 
 QUEUES = {
     q.key: q
@@ -21,6 +26,8 @@ QUEUES = {
               empty="No order is on hold."),
         Queue("backorders", "Backorders", (Order.status.not_in(CLOSED_STATUSES), has_backorder()),
               (Order.promised_date.asc(),), "No open order waits for stock."),
+        Queue("customer_changes", "Changes asked by customers", (select(ChangeRequest.id).where(*_ASKED).exists(),),
+              (_asked_since.asc(),), "No customer is waiting for an answer to a change they asked for."),
         Queue("unconfirmed", "Confirmation not sent", (confirmation_not_sent(),), (Order.confirmed_at.asc(),),
               "Every confirmed order has had its confirmation (emailed, or logged as a call)."),
         Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),

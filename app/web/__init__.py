@@ -34,10 +34,11 @@ def register_web(app: Flask) -> None:
     from app.prices.routes import bp as prices_bp
     from app.sales.routes import bp as sales_bp
     from app.search.routes import bp as search_bp
+    from app.status_page.routes import bp as status_bp
 
     inputs.install(app)
     for bp in (main_bp, auth_bp, orders_bp, live_bp, notifications_bp, mail_bp, audit_bp, search_bp, help_bp,
-               imports_bp):
+               imports_bp, status_bp):
         app.register_blueprint(bp)
     for prefix, bp in (("sales", sales_bp), ("inventory", inventory_bp),
                        ("fulfillment", fulfillment_bp), ("manager", manager_bp), ("manager", review_bp),

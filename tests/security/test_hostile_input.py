@@ -38,7 +38,7 @@ from app.dataio.uploads import store_upload
 from app.escalations import services as escalations
 from app.extensions import db
 from app.notifications.models import Notification
-from app.orders import picking, verification
+from app.orders import picking, status_links, verification
 from app.orders import requests as special_requests
 from app.orders.confirmation import confirmations_suppressed
 from app.orders.models import Order
@@ -267,6 +267,9 @@ PARAMS: dict[str, dict | list[dict]] = {
                                           "p{customer_price}-valid_from": "2030-01-01",
                                           "p{customer_price}-valid_to": "2030-12-31"},
     "POST imports.index": {"kind": "products", "file": "sku,on_hand\nSKU-1,5 (not a file part)"},
+    # the customer's status page and sales' answers (issue 13)
+    "POST status.ask_change": {"topic": "quantities", "text": "Two more boxes", "name": "Pat"},
+    "POST orders.decline_change": {"reason": "Not possible"},
 }
 
 
@@ -312,6 +315,8 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
         return t["order"]
     if name == "line_id":
         return str(t["pick_line"] if endpoint.startswith("fulfillment.") else t["line"])
+    if endpoint.startswith("status.") and name in ("token", "document_id"):
+        return str(t["status_token"] if name == "token" else t["status_document"])
     if name == "code" and endpoint.startswith("prices.") and "list" in endpoint:
         return t["price_list"]
     known = {"user_id": t["user"], "wave_id": t["wave"], "message_id": t["message"], "email_id": t["email"],
@@ -352,9 +357,10 @@ def _summary():
 # --- the records the URLs name --------------------------------------------------------------------
 
 @pytest.fixture
-def target(make_order, make_product, make_user, users):
+def target(app, monkeypatch, make_order, make_product, make_user, users):
     """One record of every kind the routes name, built like tests/test_access.py's (no PDF
     is rendered: confirmations are suppressed and a stand-in document is stored)."""
+    monkeypatch.setitem(app.config, "STATUS_RATE_LIMIT", 10**6)  # the walk goes deep on the status page
     make_user(BOSS, roles=list(ROLES))  # before the orders, so the boss is notified too
     make_user(VICTIM, roles=["sales"])
     with confirmations_suppressed():
@@ -378,6 +384,7 @@ def target(make_order, make_product, make_user, users):
     db.session.add_all([price_list, agreed])
     contact = Contact(customer=draft.customer, name="Bo Diaz", role="Accounts")
     db.session.add(contact)
+    status_token = status_links.token_for_link(status_links.link_for(order), app.config["SECRET_KEY"])
     db.session.commit()
     boss_note = db.session.execute(select(Notification.id).join(User, User.id == Notification.user_id)
                                    .where(User.username == BOSS).order_by(Notification.id).limit(1)).scalar()
@@ -392,7 +399,7 @@ def target(make_order, make_product, make_user, users):
             "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
             "attachment": attachment.id, "price_list": price_list.code, "price_item": price_list.items[0].id,
             "customer_price": agreed.id, "address": draft.customer.addresses[0].id, "contact": contact.id,
-            "upload": upload.token}
+            "upload": upload.token, "status_token": status_token, "status_document": message.document_id}
 
 
 # --- visitors ------------------------------------------------------------------------------------
