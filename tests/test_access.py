@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.api.tokens import create_token
 from app.attachments.services import attach_file
 from app.auth.models import ROLES
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
@@ -184,6 +185,10 @@ ROUTES = {
     "imports.preview": ("GET", "/imports/{upload}", ("manager", "admin"), 200),
     "imports.apply": ("POST", "/imports/{upload}/apply", ("manager", "admin"), 302),
     "imports.export": ("GET", "/imports/export/products.csv", ("manager", "admin"), 200),
+    # API tokens (issue 13): the admin creates and revokes ({api_token} is active), the manager reads
+    "api_tokens.index": ("GET", "/admin/api-tokens", ("manager", "admin"), 200),
+    "api_tokens.create": ("POST", "/admin/api-tokens", ("admin",), 422),
+    "api_tokens.revoke": ("POST", "/admin/api-tokens/{api_token}/revoke", ("admin",), 302),
 }
 
 
@@ -219,13 +224,14 @@ def target(make_order, users, make_user):
     contact = Contact(customer=draft.customer, name="Bo Diaz", role="Accounts")
     db.session.add_all([price_list, agreed, contact])
     upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode(), users["manager"])
+    api_token, _ = create_token("Web shop", users["admin"])
     db.session.commit()
     return {"price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
             "address": draft.customer.addresses[0].id, "contact": contact.id, "upload": upload.token,
             "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
-            "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}
+            "pick_line": wave.orders[0].lines[0].id, "packed": packed.number, "api_token": api_token.id}
 
 
 CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]
