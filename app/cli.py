@@ -140,3 +140,6 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    from app.api.cli import api_token_cli
+
+    app.cli.add_command(api_token_cli)

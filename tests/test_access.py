@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.api.tokens import create_token
 from app.attachments.services import attach_file
 from app.auth.models import ROLES
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
@@ -193,6 +194,10 @@ ROUTES = {
     "orders.decline_change": ("POST", f"/orders/{ORDER}/change-requests/999999/decline", SALES, 302),
     "orders.revoke_status_link": ("POST", f"/orders/{ORDER}/status-link/revoke", SALES, 302),
     "orders.new_status_link": ("POST", f"/orders/{ORDER}/status-link/new", SALES, 302),
+    # API tokens (issue 13): the admin creates and revokes ({api_token} is active), the manager reads
+    "api_tokens.index": ("GET", "/admin/api-tokens", ("manager", "admin"), 200),
+    "api_tokens.create": ("POST", "/admin/api-tokens", ("admin",), 422),
+    "api_tokens.revoke": ("POST", "/admin/api-tokens/{api_token}/revoke", ("admin",), 302),
 }
 
 
@@ -229,6 +234,7 @@ def target(make_order, users, make_user):
     db.session.add_all([price_list, agreed, contact])
     upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode(), users["manager"])
     status_token = status_links.token_for_link(status_links.link_for(order), "test-secret-key")
+    api_token, _ = create_token("Web shop", users["admin"])
     db.session.commit()
     return {"status_token": status_token, "status_document": message.document_id,
             "price_list": price_list.code, "price_item": price_list.items[0].id, "customer_price": agreed.id,
@@ -236,7 +242,7 @@ def target(make_order, users, make_user):
             "escalation": escalation.id, "attachment": attachment.id, "order": order.number, "user": other.id, "draft": draft.ref, "line": draft.lines[0].id,
             "customer": draft.customer.code, "email": email.id, "message": message.id,
             "sku": order.lines[0].sku, "wave": wave.id, "picking": wave.orders[0].number,
-            "pick_line": wave.orders[0].lines[0].id, "packed": packed.number}
+            "pick_line": wave.orders[0].lines[0].id, "packed": packed.number, "api_token": api_token.id}
 
 
 CASES = [(endpoint, role) for endpoint in ROUTES for role in (*ROLES, None)]

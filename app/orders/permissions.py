@@ -213,6 +213,9 @@ RULES: dict[str, Rule] = {
     # the business's data as CSV files
     "import_data": Rule("Importing and exporting products, customers, prices and stock", ("manager", "admin")),
     "view_settings": Rule("Reading the business settings", ("manager", "admin")),
+    # API tokens of the online channel (app/admin/api_tokens.py): the admin makes and revokes them
+    "view_api_tokens": Rule("Seeing the API tokens", ("manager", "admin")),
+    "manage_api_tokens": Rule("Creating and revoking API tokens", ("admin",)),
 }
 
 

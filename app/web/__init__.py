@@ -15,6 +15,7 @@ from app.web import inputs, templating, transaction
 
 
 def register_web(app: Flask) -> None:
+    from app.admin.api_tokens import bp as api_tokens_bp
     from app.admin.routes import bp as admin_bp
     from app.admin.settings import bp as settings_bp
     from app.audit.routes import bp as audit_bp
@@ -47,6 +48,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(escalations_bp, url_prefix="/escalations")
     app.register_blueprint(prices_bp, url_prefix="/prices")
     app.register_blueprint(settings_bp, url_prefix="/admin/settings")
+    app.register_blueprint(api_tokens_bp, url_prefix="/admin/api-tokens")
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

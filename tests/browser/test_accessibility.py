@@ -124,6 +124,18 @@ def refused_price(page):
     expect(page.locator(".field__error").first).to_be_visible()
 
 
+def create_api_token(page):
+    page.fill("#name", "Web shop")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_be_visible()
+
+
+def revoke_api_token(page):
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke").first.click()
+    expect(page.locator(".row--revoked").first).to_be_visible()
+
+
 def queue_states(role, base, queues):
     """Each tab of a dashboard's queue, plus the list emptied by a search."""
     states = [State(f"{role} {key}", role, f"{base}?view={key}") for key in queues]
@@ -207,6 +219,8 @@ STATES = [
     State("user", "admin", "/admin/users/{user}"),
     State("settings", "admin", "/admin/settings"),
     State("settings refused", "admin", "/admin/settings", bad_cutoff),
+    State("api token shown once", "admin", "/admin/api-tokens", create_api_token),
+    State("api tokens with a revoked one", "admin", "/admin/api-tokens", revoke_api_token),
     State("settings read-only", "manager", "/admin/settings"),
     State("change password", "sales", "/account/password"),
     State("change password refused", "sales", "/account/password", empty_password_form),

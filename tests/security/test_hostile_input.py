@@ -29,6 +29,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.api.tokens import create_token
 from app.attachments.services import attach_file
 from app.auth.models import ROLES, User
 from app.catalog.models import CustomerPrice, PriceList, PriceListItem
@@ -270,6 +271,9 @@ PARAMS: dict[str, dict | list[dict]] = {
     # the customer's status page and sales' answers (issue 13)
     "POST status.ask_change": {"topic": "quantities", "text": "Two more boxes", "name": "Pat"},
     "POST orders.decline_change": {"reason": "Not possible"},
+    # API tokens (issue 13)
+    "POST api_tokens.create": {"name": "Web shop", "scopes": "orders:read"},
+    "POST api_tokens.revoke": {},
 }
 
 
@@ -324,7 +328,8 @@ def valid_value(endpoint: str, name: str, t: dict) -> str:
              "sku": t["sku"], "code": t["customer"], "name": "start_pick", "step": "dispatch",
              "escalation_id": t["escalation"], "attachment_id": t["attachment"], "filename": "po.pdf",
              "team": "sales", "item_id": t["price_item"], "row_id": t["customer_price"],
-             "address_id": t["address"], "contact_id": t["contact"], "token": t["upload"], "kind": "products"}
+             "address_id": t["address"], "contact_id": t["contact"], "token": t["upload"], "kind": "products",
+             "token_id": t["api_token"]}
     return str(known.get(name, "1"))
 
 
@@ -376,6 +381,7 @@ def target(app, monkeypatch, make_order, make_product, make_user, users):
         escalation = escalations.escalate(order, "Customer chasing", users["sales"])
         attachment = attach_file(order, "po.pdf", b"%PDF-1.4\n% a PO\n", users["sales"])
     upload = store_upload("stock", "stock.csv", f"sku,on_hand\r\n{order.lines[0].sku},50\r\n".encode())
+    api_token, _ = create_token("Hostile shop")
     other = make_user("someone", roles=["sales"])
     email, message = order_paperwork(order)
     price_list = PriceList(code="TRADE", name="Trade")
@@ -399,7 +405,8 @@ def target(app, monkeypatch, make_order, make_product, make_user, users):
             "notification": boss_note or 1, "ids": ids, "escalation": escalation.id,
             "attachment": attachment.id, "price_list": price_list.code, "price_item": price_list.items[0].id,
             "customer_price": agreed.id, "address": draft.customer.addresses[0].id, "contact": contact.id,
-            "upload": upload.token, "status_token": status_token, "status_document": message.document_id}
+            "upload": upload.token, "status_token": status_token, "status_document": message.document_id,
+            "api_token": api_token.id}
 
 
 # --- visitors ------------------------------------------------------------------------------------
