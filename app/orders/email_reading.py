@@ -233,6 +233,10 @@ def order_part(text: str, subject: str) -> tuple[list[tuple[str, bool]], bool]:
     kept: list[tuple[str, bool]] = []
     for i, line in enumerate(lines):
         s = line.strip()
+        if skipping_headers:
+            if HEADER_LINE.match(s.lstrip("> ")) or not s.lstrip("> "):
+                continue
+            skipping_headers = False
         if FORWARD_MARK.match(s) or (forward and not in_forward and _marks_reply(lines, i)):
             in_forward = skipping_headers = True
             signed = False
@@ -240,10 +244,6 @@ def order_part(text: str, subject: str) -> tuple[list[tuple[str, bool]], bool]:
         if _marks_reply(lines, i):
             quoted_left = True
             break
-        if skipping_headers:
-            if HEADER_LINE.match(s.lstrip("> ")) or not s:
-                continue
-            skipping_headers = False
         if s.startswith(">"):
             if not (forward or in_forward):
                 quoted_left = True
@@ -277,7 +277,7 @@ def _head(cell: str) -> str:
 def header_columns(cells: list[str]) -> tuple[int, int] | None:
     """(sku column, quantity column) when these cells are a header row naming both."""
     heads = [_head(c) for c in cells]
-    if len(heads) < 2 or len(heads) > 30:
+    if len(heads) < 2 or len(heads) > 30 or any(re.search(r"\d", h) for h in heads):
         return None
     sku = None
     for names in SKU_HEADS:
@@ -303,10 +303,12 @@ def table_rows(cells_rows, where: str, attached: bool) -> list[Row]:
             continue
         text = "\t".join(c for c in cells if c)[:MAX_LINE_CHARS]
         label = f"{where} row {number}" if where else ""
+        # below the header of an attached order sheet, every row is an order line or a check
+        always = attached and columns is not None
         if columns and len(cells) > max(columns):
-            rows.append(Row(text, label, (cells[columns[0]], cells[columns[1]]), always_check=attached))
+            rows.append(Row(text, label, (cells[columns[0]], cells[columns[1]]), always_check=always))
         else:
-            rows.append(Row(text, label, always_check=attached))
+            rows.append(Row(text, label, always_check=always))
     return rows
 
 
@@ -421,29 +423,50 @@ def quantities(words: list[str]) -> list[tuple[int, bool]]:
     return found
 
 
-def read_row(row: Row, known: dict[str, str]) -> tuple[str, int] | str | None:
-    """(SKU, quantity) when the row is an order line that could be read; a reason when it
-    looks like one but could not be; None when it is not an order line."""
+SEGMENT = re.compile(r"[;,]\s+(?:and\s+|plus\s+|also\s+)?|\s+(?:and|plus|&)\s+", re.IGNORECASE)
+ASIDE = re.compile(r"\([^()]{0,60}\)")  # "(box 100)": a description, not the quantity
+
+
+def _one(text: str, known: dict[str, str]) -> tuple[list[str], list[tuple[int, bool]]]:
+    """The catalogue codes of a text and its numbers (those in brackets only if no other)."""
+    words = tokens(text)
+    codes = list(dict.fromkeys(known[w.upper()] for w in words if w.upper() in known))
+    outside = tokens(ASIDE.sub(" ", text))
+    numbers = quantities([w for w in outside if w.upper() not in known]) \
+        or quantities([w for w in words if w.upper() not in known])
+    return codes, numbers
+
+
+def _value(numbers: list[tuple[int, bool]]) -> int | None:
+    strong = {v for v, s in numbers if s}
+    values = strong or {v for v, _ in numbers}
+    return values.pop() if len(values) == 1 else None
+
+
+def read_row(row: Row, known: dict[str, str]) -> list[tuple[str, int]] | str | None:
+    """The (SKU, quantity) lines of a row that could be read; a reason when it looks like an
+    order line but could not be; None when it is not an order line."""
     if row.cells:
         code_words, qty = tokens(row.cells[0]), _quantity(row.cells[1].split(" ")[0]) if row.cells[1] else None
         codes = list(dict.fromkeys(known[w.upper()] for w in code_words if w.upper() in known))
         if len(codes) == 1 and qty:
-            return codes[0], qty
-    words = tokens(BULLET.sub("", row.text, count=1))
-    codes = list(dict.fromkeys(known[w.upper()] for w in words if w.upper() in known))
-    numbers = quantities([w for w in words if w.upper() not in known])
+            return [(codes[0], qty)]
+    text = BULLET.sub("", row.text, count=1)
+    codes, numbers = _one(text, known)
     if row.known_only and not codes:
         return None
     if len(codes) == 1:
-        strong = {v for v, s in numbers if s}
-        values = strong or {v for v, _ in numbers}
-        if len(values) == 1:
-            value = values.pop()
-            return (codes[0], value) if value > 0 else f"quantity {value} for {codes[0]}"
-        return f"no quantity for {codes[0]}" if not values else f"more than one number for {codes[0]}"
-    if len(codes) > 1:
+        value = _value(numbers)
+        if value is not None:
+            return [(codes[0], value)] if value > 0 else f"quantity {value} for {codes[0]}"
+        return f"no quantity for {codes[0]}" if not numbers else f"more than one number for {codes[0]}"
+    if len(codes) > 1:  # "4 of SKU-1, and 2 x SKU-2": one product and one quantity per part
+        parts = [_one(part, known) for part in SEGMENT.split(text)]
+        read = [(c[0], _value(n)) for c, n in parts if len(c) == 1]
+        if len(read) == len(codes) and all(v for _c, v in read) and all(len(c) <= 1 for c, _n in parts):
+            return read
         return f"names {len(codes)} products ({', '.join(codes[:4])})"
-    unknown = [w for w in words if code_like(w)]
+    unknown = [w for w in tokens(text) if code_like(w)]
     if unknown and numbers and not PREAMBLE.match(row.text):
         if len(unknown) == 1 and len(numbers) == 1:
             return f"Unknown SKU {unknown[0][:40]} (quantity {numbers[0][0]})"
@@ -474,12 +497,13 @@ def read_rows(rows: list[Row], reading: Reading) -> None:
         result = read_row(row, known)
         if result is None:
             continue
-        if isinstance(result, tuple):
-            if len(reading.lines) < MAX_LINES:
-                reading.lines.append(result)
-            elif len(reading.lines) == MAX_LINES:
-                reading.checks.append(f"Only the first {MAX_LINES} lines were taken; read the rest by hand.")
-                reading.lines.append(("", 0))  # marks the cap as reported
+        if isinstance(result, list):
+            for line in result:
+                if len(reading.lines) < MAX_LINES:
+                    reading.lines.append(line)
+                elif len(reading.lines) == MAX_LINES:
+                    reading.checks.append(f"Only the first {MAX_LINES} lines were taken; read the rest by hand.")
+                    reading.lines.append(("", 0))  # marks the cap as reported
             continue
         where = f"{row.where}: " if row.where else ""
         if result.startswith("Unknown SKU"):
