@@ -31,7 +31,8 @@ from app.extensions import db
 
 MAX_SCAN_LINES = 5_000     # body lines looked at
 MAX_LINE_CHARS = 300       # longer lines are prose, not order lines
-MAX_HTML_CHARS = 1_000_000
+MAX_HTML_CHARS = 120_000    # of HTML after the styling is stripped
+MAX_TABLES = 200
 MAX_ROWS = 2_000           # attachment rows looked at
 MAX_PDF_PAGES = 20
 MAX_CODES = 5_000          # code-like words looked up
@@ -41,6 +42,7 @@ MAX_CHECKS = 40            # checks made for one message
 BLOCKS = {"p", "div", "table", "tbody", "thead", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
           "pre", "section", "article", "header", "footer", "center", "dl", "dt", "dd", "address", "form"}
 HIDDEN = {"script", "style", "head", "title", "noscript", "template", "xml", "meta"}
+TOO_LONG = "[The rest of this HTML message is too long to read here: see the original email.]"
 QUOTE_OPEN, QUOTE_CLOSE = "\x02quote-open\x02", "\x02quote-close\x02"
 
 UNITS = (r"pcs?|pieces?|ea|each|units?|nos?|off|boxe?s|bx|packs?|pks?|ctns?|cartons?|cases?|rolls?|pairs?|"
@@ -143,10 +145,36 @@ def _cell_text(cell: Tag) -> str:
     return " ".join(cell.get_text(" ").split())
 
 
+BLOAT = re.compile(r"""\s(?:style|class|lang|width|height|valign|align|nowrap|border|cellpadding|cellspacing|"""
+                   r"""bgcolor|dir|face|size|color)=(?:"[^"]{0,3000}"|'[^']{0,3000}'|[^\s>]{0,200})"""
+                   r"|</?(?:span|o:p|font|b|i|u|strong|em)\b[^<>]{0,500}>", re.IGNORECASE)
+
+
+def _without_head(html: str) -> str:
+    """The HTML from <body> on, without <style> blocks (Outlook puts kilobytes there)."""
+    lower = html.lower()
+    body = lower.find("<body")
+    if body > 0:
+        html, lower = html[body:], lower[body:]
+    pieces, position = [], 0
+    while (start := lower.find("<style", position)) >= 0:
+        pieces.append(html[position:start])
+        end = lower.find("</style>", start)
+        position = len(html) if end < 0 else end + 8
+    pieces.append(html[position:])
+    return "".join(pieces)
+
+
 def html_text(html: str) -> str:
     """The visible text of an HTML body: blocks on their own lines, each table row as one
-    line of tab-separated cells, blockquotes as "> " lines. Walks the tree without recursion."""
+    line of tab-separated cells, blockquotes as "> " lines. Walks the tree without recursion;
+    styling is stripped first and the rest capped, so that parsing stays fast."""
+    html = BLOAT.sub(lambda m: " " if m.group(0)[0].isspace() else "", _without_head(html[:5 * MAX_HTML_CHARS]))
     soup = BeautifulSoup(html[:MAX_HTML_CHARS], "html.parser")
+    cut = "\n" + TOO_LONG + "\n" if len(html) > MAX_HTML_CHARS else ""
+    tables = soup.find_all("table", limit=MAX_TABLES + 1)
+    rows_in_rows = {id(parent) for table in tables[:MAX_TABLES] for parent in table.parents if parent.name == "tr"}
+    by_rows = len(tables) <= MAX_TABLES  # past that, cells are simply lines
     out: list[str] = []
     stack: list = [soup]
     while stack:
@@ -167,14 +195,14 @@ def html_text(html: str) -> str:
         if name == "hr":
             out.append("\n__________\n")
             continue
-        if name == "tr" and node.find("table") is None:
+        if name == "tr" and by_rows and id(node) not in rows_in_rows:
             cells = node.find_all(["td", "th"], recursive=False)
             out.append("\n" + "\t".join(_cell_text(c) for c in cells) + "\n")
             continue
         if name == "blockquote":
             out.append("\n" + QUOTE_OPEN + "\n")
             stack.append("\n" + QUOTE_CLOSE + "\n")
-        elif name in BLOCKS or name in ("td", "th"):
+        elif name in BLOCKS or name in ("tr", "td", "th"):
             out.append("\n")
             stack.append("\n")
         stack.extend(reversed(node.contents))
@@ -188,7 +216,7 @@ def html_text(html: str) -> str:
             lines.append("> " * depth + line.strip(" "))
         elif lines and lines[-1]:
             lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + cut
 
 
 def body_text(message) -> str:
@@ -227,7 +255,8 @@ def _marks_reply(lines: list[str], i: int) -> bool:
 def order_part(text: str, subject: str) -> tuple[list[tuple[str, bool]], bool]:
     """The lines to read as (line, known_only), and whether quoted earlier mail was left out.
     A forward's content is read (its ">" removed); a reply's quoted part is not."""
-    lines = text.splitlines()[:MAX_SCAN_LINES]
+    # long lines are cut (an order line is short) and long runs of spaces shortened
+    lines = [re.sub(" {12,}", " " * 12, line[:4 * MAX_LINE_CHARS]) for line in text.splitlines()[:MAX_SCAN_LINES]]
     forward = bool(FORWARD_SUBJECT.match(subject or ""))
     in_forward = skipping_headers = signed = quoted_left = False
     kept: list[tuple[str, bool]] = []
@@ -522,8 +551,8 @@ def read_message(message, subject: str) -> Reading:
     text = clean(body_text(message))
     reading.text = text[:100_000]
     kept, quoted_left = order_part(text, subject)
-    if len(text.splitlines()) > MAX_SCAN_LINES:
-        reading.checks.append(f"Only the first {MAX_SCAN_LINES:,} lines of the message were read.")
+    if len(text.splitlines()) > MAX_SCAN_LINES or TOO_LONG in text:
+        reading.checks.append("The message is too long to read in full: read the rest of the original by hand.")
     if quoted_left:
         reading.notes.append("Quoted text from earlier mail was not read as new lines.")
     rows = body_rows(kept) + attachment_rows(message, reading)
