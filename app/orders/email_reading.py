@@ -24,7 +24,7 @@ import charset_normalizer
 import openpyxl
 import pypdf
 from bs4 import BeautifulSoup, NavigableString, Tag
-from sqlalchemy import select
+from sqlalchemy import false, func, or_, select
 
 from app.catalog.models import Product
 from app.extensions import db
@@ -61,7 +61,7 @@ NOISE = re.compile(
 ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|am|pm|mm|cm|m|kg|g|ml|l|v|w)", re.IGNORECASE)
 BULLET = re.compile(r"^\s{0,8}(?:[-*•·–—+>]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
 # Lines of the letter around the order (references, addresses, the delivery), not order lines.
-PREAMBLE = re.compile(r"^\s*(?:our |your |customer )?(?:p\.?o\.?\b|purchase order|order (?:no|number|ref)|ref\b|"
+PREAMBLE = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:our |your |customer )?(?:p\.?o\.?\b|purchase order|order (?:no|number|ref)|ref\b|"
                       r"reference|account|acct|invoice|deliver|delivery|ship|address|unit \d|attn|date|"
                       r"collect|site|tel|phone)", re.IGNORECASE)
 SIGN_OFF = re.compile(r"^(?:(?:kind|best|warm|warmest|many)\s+)?(?:regards|thanks|thank you|cheers|best wishes|"
@@ -436,19 +436,27 @@ def _quantity(token: str) -> int | None:
     return int(match.group(2).replace(",", "")) if match else None
 
 
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20}
+
+
 def quantities(words: list[str]) -> list[tuple[int, bool]]:
     """Numbers of the row as (value, strong): strong when marked as a quantity ("qty 4",
-    "x 3", "3 x", "3x", "10 pcs", "5 boxes")."""
+    "x 3", "3 x", "3x", "10 pcs", "5 boxes"). A number word counts only when so marked."""
     found = []
     for i, word in enumerate(words):
         match = QTY_TOKEN.fullmatch(word)
-        if not match:
+        spelt = NUMBER_WORDS.get(word.lower())
+        if not match and not spelt:
             continue
         before = words[i - 1].lower().rstrip(":") if i else ""
         after = words[i + 1].lower() if i + 1 < len(words) else ""
-        strong = bool(match.group(1) or match.group(3)) or before in QTY_WORDS or after in ("x", "×") \
-            or bool(UNIT_WORD.fullmatch(after))
-        found.append((int(match.group(2).replace(",", "")), strong))
+        marked = before in QTY_WORDS or after in ("x", "×") or bool(UNIT_WORD.fullmatch(after))
+        if spelt:
+            if marked:
+                found.append((spelt, True))
+            continue
+        found.append((int(match.group(2).replace(",", "")), bool(match.group(1) or match.group(3)) or marked))
     return found
 
 
@@ -459,10 +467,10 @@ ASIDE = re.compile(r"\([^()]{0,60}\)")  # "(box 100)": a description, not the qu
 def _one(text: str, known: dict[str, str]) -> tuple[list[str], list[tuple[int, bool]]]:
     """The catalogue codes of a text and its numbers (those in brackets only if no other)."""
     words = tokens(text)
-    codes = list(dict.fromkeys(known[w.upper()] for w in words if w.upper() in known))
+    codes = list(dict.fromkeys(filter(None, (sku_of(w, known) for w in words))))
     outside = tokens(ASIDE.sub(" ", text))
-    numbers = quantities([w for w in outside if w.upper() not in known]) \
-        or quantities([w for w in words if w.upper() not in known])
+    numbers = quantities([w for w in outside if not sku_of(w, known)]) \
+        or quantities([w for w in words if not sku_of(w, known)])
     return codes, numbers
 
 
@@ -477,7 +485,7 @@ def read_row(row: Row, known: dict[str, str]) -> list[tuple[str, int]] | str | N
     order line but could not be; None when it is not an order line."""
     if row.cells:
         code_words, qty = tokens(row.cells[0]), _quantity(row.cells[1].split(" ")[0]) if row.cells[1] else None
-        codes = list(dict.fromkeys(known[w.upper()] for w in code_words if w.upper() in known))
+        codes = list(dict.fromkeys(filter(None, (sku_of(w, known) for w in code_words))))
         if len(codes) == 1 and qty:
             return [(codes[0], qty)]
     text = BULLET.sub("", row.text, count=1)
@@ -516,8 +524,21 @@ def known_codes(rows: list[Row]) -> dict[str, str]:
             break
     if not words:
         return {}
-    found = db.session.execute(select(Product.sku).where(Product.sku.in_(sorted(words)[:MAX_CODES]))).scalars()
-    return {sku.upper(): sku for sku in found}
+    words = sorted(words)[:MAX_CODES]
+    squashed = sorted({squash(w) for w in words if code_like(w)})
+    bare = func.replace(func.replace(func.replace(Product.sku, "-", ""), "_", ""), ".", "")
+    found = db.session.execute(select(Product.sku).where(
+        or_(Product.sku.in_(words), bare.in_(squashed) if squashed else false()))).scalars().all()
+    # exact SKUs first; "SKU0020" finds SKU-0020 when no SKU is spelt that way
+    return {f"~{squash(sku)}": sku for sku in found} | {sku.upper(): sku for sku in found}
+
+
+def squash(word: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", word.upper())
+
+
+def sku_of(word: str, known: dict[str, str]) -> str | None:
+    return known.get(word.upper()) or (known.get(f"~{squash(word)}") if code_like(word) else None)
 
 
 def read_rows(rows: list[Row], reading: Reading) -> None:

@@ -198,6 +198,25 @@ add("29-outlook-fw-table", "Please process for us.\n\nRegards\nJo\n\n___________
 add("30-pipes-and-at", "Order:\n| SKU | Qty | Price |\n| SKU-0023 | 8 | £1.20 |\n| SKU-0024 | 30 | £0.40 |\n"
     "\nSKU-0025 @ 3\n" + SIG, [("SKU-0023", 8), ("SKU-0024", 30), ("SKU-0025", 3)])
 
+add("31-dear-sir-po-lines", "Dear Sir/Madam,\n\nWe would like to order the following items:\n\n"
+    "SKU-0001 Widget red 10 £2.50 £25.00\n10 of SKU-0002\n20 off SKU-0003\nSKU-0004 (qty 6)\nSKU-0005 [x2]\n\n"
+    "Please deliver to Gate 3, Unit 12B by 14:00.\n\nYours faithfully\n\nR. Patel\nBuyer\n",
+    [("SKU-0001", 10), ("SKU-0002", 10), ("SKU-0003", 20), ("SKU-0004", 6), ("SKU-0005", 2)])
+add("32-html-only-paragraphs", "", [("SKU-0006", 4), ("SKU-0007", 5), ("SKU-0008", 3)], raw=(
+    "From: Kim <kim@cafe.example>\nTo: orders@orderdesk.example\nSubject: order\nMIME-Version: 1.0\n"
+    "Content-Type: text/html; charset=utf-8\n\n<html><body><p>Hi,</p><p>SKU-0006&nbsp;&mdash; 4 units</p>"
+    "<p>SKU-0007 &times;5</p><p><span style='color:red'>SKU-0008</span> x <b>3</b></p>"
+    "<p>Thanks!<br>Kim<br>Tel 0113 496 0555</p></body></html>").encode())
+add("33-qty-column-first", "Hi,\n\nQty\tSKU\tDescription\n4\tSKU-0009\tWidget\n12\tSKU-0010\tGadget\n"
+    "1\tSKU-0011\tGizmo\n\nthanks\n", [("SKU-0009", 4), ("SKU-0010", 12), ("SKU-0011", 1)])
+add("34-top-posted-outlook-reply", "Hi, please can we have 2 more of SKU-0012 and 5 x SKU-0013.\n\nAnn\n\n"
+    "________________________________\nFrom: Order Desk <orders@orderdesk.example>\nSent: Monday, November 30, "
+    "2026 9:00 AM\nTo: Ann Lee <ann@lee.example>\nSubject: Your order SO-2026-00123\n\nThank you for your order:\n"
+    "SKU-0014 x 10\nSKU-0015 x 4\n", [("SKU-0012", 2), ("SKU-0013", 5)], subject="RE: Your order SO-2026-00123")
+add("35-words-and-odd-forms", "Hello\n\ntwo boxes of SKU-0016 please\nSKU-0017 x 4 and 2 of SKU-0018\n"
+    "SKU-0019 qty: 1,500\nSKU0020 x 3\n\nRegards\nJo\n",
+    [("SKU-0016", 2), ("SKU-0017", 4), ("SKU-0018", 2), ("SKU-0019", 1500), ("SKU-0020", 3)])
+
 if __name__ == "__main__":
     HERE.mkdir(exist_ok=True)
     for name, (raw, expected) in CORPUS.items():
