@@ -203,10 +203,10 @@ add("31-dear-sir-po-lines", "Dear Sir/Madam,\n\nWe would like to order the follo
     "Please deliver to Gate 3, Unit 12B by 14:00.\n\nYours faithfully\n\nR. Patel\nBuyer\n",
     [("SKU-0001", 10), ("SKU-0002", 10), ("SKU-0003", 20), ("SKU-0004", 6), ("SKU-0005", 2)])
 add("32-html-only-paragraphs", "", [("SKU-0006", 4), ("SKU-0007", 5), ("SKU-0008", 3)], raw=(
-    "From: Kim <kim@cafe.example>\nTo: orders@orderdesk.example\nSubject: order\nMIME-Version: 1.0\n"
-    "Content-Type: text/html; charset=utf-8\n\n<html><body><p>Hi,</p><p>SKU-0006&nbsp;&mdash; 4 units</p>"
-    "<p>SKU-0007 &times;5</p><p><span style='color:red'>SKU-0008</span> x <b>3</b></p>"
-    "<p>Thanks!<br>Kim<br>Tel 0113 496 0555</p></body></html>").encode())
+    b"From: Kim <kim@cafe.example>\nTo: orders@orderdesk.example\nSubject: order\nMIME-Version: 1.0\n"
+    b"Content-Type: text/html; charset=utf-8\n\n<html><body><p>Hi,</p><p>SKU-0006&nbsp;&mdash; 4 units</p>"
+    b"<p>SKU-0007 &times;5</p><p><span style='color:red'>SKU-0008</span> x <b>3</b></p>"
+    b"<p>Thanks!<br>Kim<br>Tel 0113 496 0555</p></body></html>"))
 add("33-qty-column-first", "Hi,\n\nQty\tSKU\tDescription\n4\tSKU-0009\tWidget\n12\tSKU-0010\tGadget\n"
     "1\tSKU-0011\tGizmo\n\nthanks\n", [("SKU-0009", 4), ("SKU-0010", 12), ("SKU-0011", 1)])
 add("34-top-posted-outlook-reply", "Hi, please can we have 2 more of SKU-0012 and 5 x SKU-0013.\n\nAnn\n\n"
