@@ -43,6 +43,7 @@ BLOCKS = {"p", "div", "table", "tbody", "thead", "ul", "ol", "li", "h1", "h2", "
           "pre", "section", "article", "header", "footer", "center", "dl", "dt", "dd", "address", "form"}
 HIDDEN = {"script", "style", "head", "title", "noscript", "template", "xml", "meta"}
 TOO_LONG = "[The rest of this HTML message is too long to read here: see the original email.]"
+LATIN = re.compile(r"cp125[02]|iso8859_(?:[1-4]|9|1[0356])$|latin_1|mac_(?:roman|latin2|iceland)")
 QUOTE_OPEN, QUOTE_CLOSE = "\x02quote-open\x02", "\x02quote-close\x02"
 
 UNITS = (r"pcs?|pieces?|ea|each|units?|nos?|off|boxe?s|bx|packs?|pks?|ctns?|cartons?|cases?|rolls?|pairs?|"
@@ -115,6 +116,8 @@ def email_checks(problems: str | None) -> list[str]:
 def decode(payload: bytes, declared: str | None) -> str:
     """Text of a part: the declared charset when it decodes cleanly, else UTF-8, else what
     charset-normalizer detects, else Windows-1252 (never dropped)."""
+    if (declared or "").lower() in ("iso-8859-1", "latin-1", "latin1"):
+        declared = "cp1252"  # what that label means in practice (as browsers read it)
     for charset in (declared, "utf-8"):
         if charset:
             try:
@@ -122,8 +125,9 @@ def decode(payload: bytes, declared: str | None) -> str:
             except (LookupError, UnicodeDecodeError):
                 pass
     best = charset_normalizer.from_bytes(payload[:200_000]).best()
-    if best is not None:
+    if best is not None and not LATIN.match(best.encoding):
         return str(best)
+    # a short Western text is often guessed as Central European ("£" read as "Ł"): Western wins
     return payload.decode("cp1252", errors="replace")
 
 

@@ -3,6 +3,7 @@ line but could not be read is a check on the draft that the rep acknowledges bef
 order can be submitted; hostile bodies are read quickly and what was cut is said."""
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,11 @@ def test_hostile_bodies_are_read_quickly_and_what_was_cut_is_a_check(app, make_p
     assert len(parsed.lines) <= 200 and len(parsed.checks) <= 41
     if name != "one-huge-line":
         assert any("too long" in c or "first 200 lines" in c for c in parsed.checks), parsed.checks
+
+
+def test_a_body_without_or_with_an_unknown_charset_is_decoded_not_dropped(app):
+    corpus = Path(__file__).parent / "corpus"
+    windows = parse_email((corpus / "19-windows1252-no-charset.eml").read_bytes())
+    assert "Preis £2.40 ‘wie besprochen’" in windows.text and "Jürgen Müller" in windows.text
+    unknown = parse_email((corpus / "20-unknown-charset.eml").read_bytes())
+    assert "Zoë’s café" in unknown.text
