@@ -79,7 +79,7 @@ ON_WROTE = re.compile(r"^on\s.{0,300}wrote:$", re.IGNORECASE)
 HEADER_LINE = re.compile(r"^(?:from|sent|date|to|cc|subject|reply-to)\s*:", re.IGNORECASE)
 SKU_HEADS = (("sku",), ("stock code", "item code", "product code", "part code", "part no", "part number",
              "code", "ref"), ("item", "part", "article", "product"))
-QTY_HEADS = ("qty", "quantity", "qnty", "quan", "units", "no. of units", "number", "pcs", "amount", "order qty")
+QTY_HEADS = ("qty", "quantity", "qnty", "quan", "units", "no. of units", "number", "pcs", "order qty")
 NOT_QTY_HEADS = ("price", "cost", "total", "value", "£", "vat", "net", "each")
 TOTAL_ROW = re.compile(r"\b(?:sub\s?total|total|vat|carriage|delivery|shipping)\b", re.IGNORECASE)
 CHECK = "Check: "  # marks a recorded problem that is also a check on the draft (kind email_line)
@@ -424,7 +424,7 @@ def _pdf_rows(payload: bytes, name: str, reading: Reading) -> list[Row]:
 # ---------------------------------------------------------------- reading a row
 
 def tokens(text: str) -> list[str]:
-    text = NOISE.sub(" ", text)
+    text = NOISE.sub(" ", text[:2 * MAX_LINE_CHARS])  # a cell of an attachment can be long
     return [t.rstrip(".-/#+") for t in TOKEN_RE.findall(text)][:60]
 
 
@@ -563,7 +563,7 @@ def read_rows(rows: list[Row], reading: Reading) -> None:
         if result.startswith("Unknown SKU"):
             reading.checks.append(f"{where}{result} left for the rep: “{row.text[:120]}”")
         else:
-            reading.checks.append(f"{where}Line not read ({result}): “{row.text[:120]}”")
+            reading.checks.append(f"{where}{result[0].upper()}{result[1:]}: “{row.text[:120]}”")
     reading.lines = [line for line in reading.lines if line[0]]
     if len(reading.checks) > MAX_CHECKS:
         more = len(reading.checks) - MAX_CHECKS
