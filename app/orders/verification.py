@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import NotAllowed, Refusal
 from app.events.services import record_event
 from app.extensions import db
+from app.orders.email_reading import email_checks
 from app.orders.models import Order, OrderLine, VerificationFlag
 from app.orders.money import ZERO, order_totals
 from app.orders.states import OPEN_STATUSES
@@ -31,6 +32,7 @@ KIND_LABELS = {
     "new_product": "First-time product",
     "shortage": "Not enough stock",
     "credit": "Credit check",
+    "email_line": "Email line not read",
 }
 # Checks a rep cannot acknowledge: only a manager clears them, with a reason (clear_credit_check).
 MANAGER_CLEARS = {"credit"}
@@ -151,10 +153,17 @@ def _credit(order: Order) -> list[Finding]:
     return found
 
 
+def _email_lines(order: Order) -> list[Finding]:
+    """Lines of the order's emails that look like order lines but could not be read: each is
+    a check until the rep has entered it (or decided it is nothing)."""
+    return [Finding(f"email_line:{message.id}:{n}", "email_line", check[:300])
+            for message in order.inbound_emails for n, check in enumerate(email_checks(message.problems), start=1)]
+
+
 def findings(order: Order, history: History | None = None) -> list[Finding]:
     """Everything about the draft worth a second look, in the order a rep reads it."""
     history = history or customer_history(order)
-    found = _credit(order) + _duplicates(order) + _line_findings(order, history)
+    found = _credit(order) + _duplicates(order) + _line_findings(order, history) + _email_lines(order)
     if order.method == "delivery" and order.address.strip() and history.recent \
             and _normal(order.address) not in history.addresses:
         found.append(Finding("new_address", "new_address", "The delivery address is new for this customer."))
