@@ -184,6 +184,13 @@ ROUTES = {
     "imports.preview": ("GET", "/imports/{upload}", ("manager", "admin"), 200),
     "imports.apply": ("POST", "/imports/{upload}/apply", ("manager", "admin"), 302),
     "imports.export": ("GET", "/imports/export/products.csv", ("manager", "admin"), 200),
+    # the JSON API (issue 13): bearer tokens, never the login session, so 401 without a token
+    # whether logged in or not (tests/api/ has the token cases); its description is public
+    "api.openapi": ("GET", "/api/v1/openapi.json", PUBLIC, 200),
+    "api.product": ("GET", "/api/v1/products/{sku}", PUBLIC, 401),
+    "api.create_order": ("POST", "/api/v1/orders", PUBLIC, 401),
+    "api.order": ("GET", f"/api/v1/orders/{ORDER}", PUBLIC, 401),
+    "api.amend": ("POST", f"/api/v1/orders/{ORDER}/amendments", PUBLIC, 401),
 }
 
 

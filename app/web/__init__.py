@@ -9,6 +9,7 @@ from time import perf_counter
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.api.problems import api_request, problem
 from app.extensions import csrf, db, login_manager
@@ -82,6 +83,10 @@ ERROR_PAGES = {
 def _register_errors(app: Flask) -> None:
     for code, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(code, lambda e, c=code, t=title, m=message: _error_page(c, t, m, e))
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(e):  # codes without a page of their own: problem+json under /api/, else as Werkzeug says
+        return problem(e.code or 500, e.description) if api_request() and e.code else e
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
