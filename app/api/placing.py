@@ -4,7 +4,7 @@ An order is checked whole first (every field problem reported at once, as `error
 made the way a rep makes one: a draft on channel "online" (create_draft), lines at the
 customer's price in whole packs (drafts.add_product), special requests for their teams,
 the checks against the customer's history (verification). With no check open and no
-special request waiting, it is submitted at once (drafts.submit_draft: reservation,
+special request waiting, it is submitted at once (services.submit_order: reservation,
 numbering, promised date, confirmation); a line short of stock is reserved as far as stock
 goes and backordered for the rest, as the API documents. Otherwise the draft waits in
 sales' "Needs review (online)" queue and sales is told (`order.needs_review`)."""
@@ -25,7 +25,7 @@ from app.orders.amendments import approved_channels
 from app.orders.change_requests import open_change_request
 from app.orders.models import ChangeRequest, Order
 from app.orders.requests import add_request, request_types
-from app.orders.services import create_draft
+from app.orders.services import create_draft, submit_order
 from app.orders.states import CLOSED_STATUSES
 from app.timeutil import business_today, utcnow
 
@@ -243,8 +243,7 @@ def _confirm_or_review(order: Order) -> Order:
         return order
     for flag in verification.open_flags(order):  # short lines: backordered, as documented
         flag.acknowledged_at, flag.note = utcnow(), SETTLED_NOTE
-    db.session.flush()
-    return drafts.submit_draft(order, None)
+    return submit_order(order, None)  # reserves what stock allows, backorders the rest
 
 
 def review_checks(order: Order) -> list[dict]:
