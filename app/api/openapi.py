@@ -43,7 +43,12 @@ SCHEMAS = {
         "properties": {"sku": _text(40, minLength=1), "quantity": {**QUANTITY, "description": "whole packs"}},
     },
     "OrderIn": {
+        "description": "Optional fields may be left out or sent as null (not given).",
         "type": "object", "required": ["customer", "lines"], "additionalProperties": False,
+        "example": {"customer": {"code": "C0001"}, "lines": [{"sku": "SKU-0001", "quantity": 3}],
+                    "fulfilment": {"method": "delivery", "address": "1 Mill Lane\nLeeds LS1 1AA",
+                                   "instructions": "Ring the bell"},
+                    "customer_reference": "PO-77", "special_requests": []},
         "properties": {
             "customer": {
                 "description": "a known customer by `code`, or a new one by `name`, `email` and `phone` "
@@ -53,16 +58,16 @@ SCHEMAS = {
                      "properties": {"code": _text(20, minLength=1)}},
                     {"type": "object", "required": ["name", "email"], "additionalProperties": False,
                      "properties": {"name": _text(200, minLength=1), "email": _text(254, minLength=3),
-                                    "phone": _text(40)}},
+                                    "phone": _nullable(_text(40))}},
                 ]},
             "lines": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/OrderLineIn"}},
-            "fulfilment": {"type": "object", "additionalProperties": False, "properties": {
+            "fulfilment": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
                 "method": {"type": "string", "enum": ["delivery", "pickup"], "default": "delivery"},
-                "address": {**_text(1000), "description": "default: the customer's default address"},
-                "instructions": _text(1000)}},
-            "requested_date": {**DATE, "description": "today or later"},
-            "customer_reference": _text(60),
-            "special_requests": {"type": "array", "maxItems": 10, "items": {
+                "address": _nullable({**_text(1000), "description": "default: the customer's default address"}),
+                "instructions": _nullable(_text(1000))}},
+            "requested_date": _nullable({**DATE, "description": "today or later"}),
+            "customer_reference": _nullable(_text(60)),
+            "special_requests": {"type": "array", "nullable": True, "maxItems": 10, "items": {
                 "type": "object", "required": ["kind", "text"], "additionalProperties": False,
                 "properties": {"kind": {"type": "string", "description": "one of the kinds set up in Settings, e.g. "
                                                                           "gift_wrap, delivery_window, custom_label"},
@@ -112,15 +117,17 @@ SCHEMAS = {
     },
     "AmendmentIn": {
         "type": "object", "additionalProperties": False,
+        "example": {"lines": [{"sku": "SKU-0001", "quantity": 5}], "note": "Five, please", "requested_by": "Ada"},
         "description": "What the customer asks to change; at least one of `lines`, `cancel` or `note`.",
         "properties": {
-            "lines": {"type": "array", "maxItems": 100, "description": "the quantity wanted per SKU (0: remove it)",
+            "lines": {"type": "array", "nullable": True, "maxItems": 100,
+                      "description": "the quantity wanted per SKU (0: remove it)",
                       "items": {"type": "object", "required": ["sku", "quantity"], "additionalProperties": False,
                                 "properties": {"sku": _text(40, minLength=1),
                                                "quantity": {"type": "integer", "minimum": 0, "maximum": 100000}}}},
             "cancel": {"type": "boolean", "default": False},
-            "note": _text(4000),
-            "requested_by": _text(200),
+            "note": _nullable(_text(4000)),
+            "requested_by": _nullable(_text(200)),
         },
     },
     "AmendmentRequest": {
@@ -205,7 +212,7 @@ def openapi_document() -> dict:
                               "405": {"description": _WORDS[405], "content": _PROBLEM}}}},
             "/products/{sku}": {"get": {
                 "operationId": "getProduct", "summary": "A product, its list price and stock (scope products:read)",
-                "parameters": [{"name": "sku", "in": "path", "required": True,
+                "parameters": [{"name": "sku", "in": "path", "required": True, "example": "SKU-0001",
                                 "schema": {"type": "string", "maxLength": 200}}],
                 "responses": {"200": _ok("The product", "Product"), **_problems(404)}}},
             "/orders": {"post": {

@@ -66,7 +66,9 @@ def register_web(app: Flask) -> None:
 
 def _error_page(code: int, title: str, message: str, exc=None):
     if api_request():  # the JSON API answers problem+json, never a page
-        return problem(code, getattr(exc, "description", None) or message)
+        allow = getattr(exc, "valid_methods", None)  # a 405 says which methods the address takes
+        return problem(code, getattr(exc, "description", None) or message,
+                       headers={"Allow": ", ".join(allow)} if allow else None)
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
