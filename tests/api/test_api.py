@@ -137,7 +137,7 @@ def test_invalid_input_names_each_field(api, make_product):
                                   "media type", "malformed", "not an object", "too large"])
 def test_every_error_is_problem_json(api_as, case, make_product):
     make_product(sku="SKU-0007")
-    api = api_as("products:read")
+    api, writer = api_as("products:read"), api_as("orders:write")
     status, response = {
         "no token": lambda: (401, api.client.get("/api/v1/products/SKU-0007")),
         "unknown token": lambda: (401, api.client.get("/api/v1/products/SKU-0007",
@@ -147,11 +147,10 @@ def test_every_error_is_problem_json(api_as, case, make_product):
         "scope": lambda: (403, api.post("/orders", _order_body("SKU-0007"))),
         "not found": lambda: (404, api.get("/products/NOPE")),
         "method": lambda: (405, api.client.delete("/api/v1/products/SKU-0007", headers=api.headers())),
-        "media type": lambda: (415, api_as("orders:write").client.post(
-            "/api/v1/orders", data="x", headers={**api_as("orders:write").headers("k")})),
-        "malformed": lambda: (400, _raw(api_as("orders:write"), b"{not json")),
-        "not an object": lambda: (400, _raw(api_as("orders:write"), b"[1, 2]")),
-        "too large": lambda: (413, _raw(api_as("orders:write"), b'{"x": "' + b"a" * 300_000 + b'"}')),
+        "media type": lambda: (415, writer.client.post("/api/v1/orders", data="x", headers=writer.headers("k"))),
+        "malformed": lambda: (400, _raw(writer, b"{not json")),
+        "not an object": lambda: (400, _raw(writer, b"[1, 2]")),
+        "too large": lambda: (413, _raw(writer, b'{"x": "' + b"a" * 300_000 + b'"}')),
     }[case]()
     body = assert_problem(response, status)
     if status == 401:
