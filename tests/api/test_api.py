@@ -88,7 +88,7 @@ def test_an_order_with_open_checks_waits_for_sales(api, client, users, make_prod
     assert db.session.execute(select(Notification).where(Notification.event_id == event.id,
                                                          Notification.team == "sales")).first()
     log_in(client, "sales")
-    page = client.get("/sales/?queue=needs_review").get_data(as_text=True)
+    page = client.get("/sales/?view=needs_review").get_data(as_text=True)
     assert "Needs review (online)" in page and body["ref"] in page
 
 
