@@ -10,6 +10,7 @@ relays on several hosts may run the same task at the same moment.
 import logging
 import time
 
+from app.api.idempotency import forget_old_keys
 from app.dataio.uploads import forget_old_uploads
 from app.escalations import sla
 from app.events.chain import seal_pending
@@ -25,6 +26,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("seal event log", seal_pending, 5),
     ("forget old CSV uploads", forget_old_uploads, 3600),
     ("forget old rate-limit windows", forget_old_windows, 3600),
+    ("forget old idempotency keys", forget_old_keys, 3600),
 ]
 
 _last_run: dict[str, float] = {}

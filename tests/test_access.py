@@ -198,6 +198,13 @@ ROUTES = {
     "api_tokens.index": ("GET", "/admin/api-tokens", ("manager", "admin"), 200),
     "api_tokens.create": ("POST", "/admin/api-tokens", ("admin",), 422),
     "api_tokens.revoke": ("POST", "/admin/api-tokens/{api_token}/revoke", ("admin",), 302),
+    # the JSON API (issue 13): bearer tokens, never the login session, so 401 without a token
+    # whether logged in or not (tests/api/ has the token cases); its description is public
+    "api.openapi": ("GET", "/api/v1/openapi.json", PUBLIC, 200),
+    "api.product": ("GET", "/api/v1/products/{sku}", PUBLIC, 401),
+    "api.create_order": ("POST", "/api/v1/orders", PUBLIC, 401),
+    "api.order": ("GET", f"/api/v1/orders/{ORDER}", PUBLIC, 401),
+    "api.amend": ("POST", f"/api/v1/orders/{ORDER}/amendments", PUBLIC, 401),
 }
 
 

@@ -81,6 +81,8 @@ class Order(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column()
     # Set when the retention purge removed the customer's personal data (app/retention).
     personal_data_removed_at: Mapped[datetime | None] = mapped_column()
+    # The API token (online channel) that placed the order; it may read and amend it (app/api).
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), index=True)
 
     customer = relationship("Customer")
     created_by = relationship("User")

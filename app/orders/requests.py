@@ -60,7 +60,7 @@ def add_request(order: Order, kind: str, text: str, actor, due_date: date | None
     if due_date and due_date < utcnow().date():
         raise OrderError("The due date is in the past.")
     request = SpecialRequest(order=order, kind=kind, text=text.strip()[:2000], owner_team=kind_type.team,
-                             due_date=due_date, created_by_id=actor.id)
+                             due_date=due_date, created_by_id=actor.id if actor else None)
     db.session.add(request)
     db.session.flush()
     record_event("order.special_request_added", f"Special request ({kind_type.label}, {kind_type.team}): {request.text}",

@@ -22,6 +22,8 @@ QUEUES = {
     for q in (
         Queue("drafts", "Drafts", (Order.status == "draft",), (Order.created_at.desc(),),
               "No drafts waiting. Orders you start and do not submit appear here."),
+        Queue("needs_review", "Needs review (online)", (Order.status == "draft", Order.api_token_id.is_not(None)),
+              (Order.created_at.asc(),), "No online order waits for review."),
         Queue("on_hold", "On hold", (Order.on_hold.is_(True), Order.status.not_in(CLOSED_STATUSES)),
               empty="No order is on hold."),
         Queue("backorders", "Backorders", (Order.status.not_in(CLOSED_STATUSES), has_backorder()),

@@ -9,8 +9,10 @@ from time import perf_counter
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
-from app.extensions import db, login_manager
+from app.api.problems import api_request, problem
+from app.extensions import csrf, db, login_manager
 from app.web import inputs, templating, transaction
 
 
@@ -18,6 +20,7 @@ def register_web(app: Flask) -> None:
     from app.admin.api_tokens import bp as api_tokens_bp
     from app.admin.routes import bp as admin_bp
     from app.admin.settings import bp as settings_bp
+    from app.api.routes import bp as api_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.escalations.routes import bp as escalations_bp
@@ -49,6 +52,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(prices_bp, url_prefix="/prices")
     app.register_blueprint(settings_bp, url_prefix="/admin/settings")
     app.register_blueprint(api_tokens_bp, url_prefix="/admin/api-tokens")
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: nothing for a forged form to ride on
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
@@ -62,7 +67,11 @@ def register_web(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
-def _error_page(code: int, title: str, message: str):
+def _error_page(code: int, title: str, message: str, exc=None):
+    if api_request():  # the JSON API answers problem+json, never a page
+        allow = getattr(exc, "valid_methods", None)  # a 405 says which methods the address takes
+        return problem(code, getattr(exc, "description", None) or message,
+                       headers={"Allow": ", ".join(allow)} if allow else None)
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
@@ -78,7 +87,11 @@ ERROR_PAGES = {
 
 def _register_errors(app: Flask) -> None:
     for code, (title, message) in ERROR_PAGES.items():
-        app.register_error_handler(code, lambda _e, c=code, t=title, m=message: _error_page(c, t, m))
+        app.register_error_handler(code, lambda e, c=code, t=title, m=message: _error_page(c, t, m, e))
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(e):  # codes without a page of their own: problem+json under /api/, else as Werkzeug says
+        return problem(e.code or 500, e.description) if api_request() and e.code else e
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -87,6 +100,8 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_e):
         db.session.rollback()
+        if api_request():
+            return problem(500, "Something went wrong and nothing was saved. Try again with the same Idempotency-Key.")
         return _error_page(500, "Something went wrong", "Nothing was saved. Try again; if it keeps happening tell the manager.")
 
 

@@ -14,6 +14,7 @@ What goes wrong is answered here, and never as a 500 page:
 - the database busy past its wait, or unreachable: 503 with `Retry-After`; the person's
   input stays in their browser (htmx requests do not swap, full pages say to go back);
 - a value the database cannot store (`DataError`): 400.
+Under /api/ each of these is answered as `application/problem+json` instead (app/api/problems.py).
 """
 
 import logging
@@ -36,6 +37,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.api.problems import api_request, problem, refusal_problem
 from app.database import READ_METHODS
 from app.errors import Conflict, NotAllowed, Refusal
 from app.events.services import record_event
@@ -86,6 +88,9 @@ def _refused(exc: Refusal):
     db.session.rollback()
     if isinstance(exc, Conflict) and not reading():
         _record_conflict(exc)
+    if api_request():  # the JSON API: no flashes, no pages, no login session
+        g.pop("on_refusal", None)
+        return refusal_problem(exc)
     get_flashed_messages()  # a success message queued before the refusal is not true any more
     session.modified = True
     render, back = g.pop("on_refusal", None), g.pop("refusal_back", None)
@@ -133,6 +138,9 @@ def _unavailable(exc):
     log.warning("database busy or unavailable: %s", exc)
     message = ("The database is busy or unavailable, so nothing was saved. Wait a few seconds and "
                "try again: what you typed is still in your browser.")
+    if api_request():
+        return problem(503, "The database is busy or unavailable, so nothing was saved. Try again "
+                       "with the same Idempotency-Key.", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if request.headers.get("HX-Request"):
         response = _htmx_message(message, "error", 503)
     else:
@@ -159,6 +167,8 @@ def _bare(template: str, **context) -> str:
 def _bad_value(exc):
     db.session.rollback()
     log.warning("value refused by the database: %s", exc)
+    if api_request():
+        return problem(400, "Part of what was sent cannot be stored (it is too long or not valid); nothing was saved.")
     return message_response("Part of what was sent cannot be stored (it is too long or not valid). "
                             "Nothing was saved; check the form and try again.", "error", 400)
 
