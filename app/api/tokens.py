@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from app.api.models import SCOPES, ApiToken
 from app.bookkeeping import aside
+from app.database import reading_only
 from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
@@ -72,29 +73,28 @@ class Caller:
         return scope in self.scopes
 
 
-def _authenticate(connection, digest: str) -> Caller | None:
+def _read(digest: str):
+    """The token's row, read on a connection of its own without any writer's lock."""
     table = ApiToken.__table__
-    row = connection.execute(select(table.c.id, table.c.name, table.c.scopes, table.c.last_used_at)
-                             .where(table.c.token_hash == digest, table.c.revoked_at.is_(None))).first()
-    if row is None:
-        return None
-    now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
-        connection.execute(update(table).where(table.c.id == row.id).values(last_used_at=now))
-    return Caller(row.id, row.name, tuple(row.scopes.split()))
+    with reading_only(), db.engine.connect() as connection:
+        return connection.execute(select(table.c.id, table.c.name, table.c.scopes, table.c.last_used_at)
+                                  .where(table.c.token_hash == digest, table.c.revoked_at.is_(None))).first()
 
 
 def authenticate(token: str) -> Caller | None:
     """The caller for a presented bearer token (None if unknown or revoked), noting its last
-    use (at most once a minute). Runs aside: call it first thing in the request."""
+    use at most once a minute (aside). Call it first thing in the request: it uses
+    connections of its own, and takes SQLite's write lock only for that minutely note."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
-    digest = token_hash(token)
-    found = aside(lambda connection: _authenticate(connection, digest), default=False)
-    if found is False:  # the bookkeeping failed: read the token without noting its use
-        return _caller(token_for(token))
-    return found
+    row = _read(token_hash(token))
+    if row is None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
+        table = ApiToken.__table__
+        aside(lambda connection: connection.execute(
+            update(table).where(table.c.id == row.id).values(last_used_at=now)))
+    return Caller(row.id, row.name, tuple(row.scopes.split()))
 
 
-def _caller(row: ApiToken | None) -> Caller | None:
-    return Caller(row.id, row.name, tuple(row.scope_list)) if row is not None else None

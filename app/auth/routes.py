@@ -74,7 +74,10 @@ _OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.login", "st
 @bp.before_app_request
 def _must_change_password():
     """After an admin's reset, every page sends the person to choose their own password."""
-    if (request.endpoint in _OPEN_WHILE_CHANGING or not current_user.is_authenticated
+    # The API and the customer's page never use the staff login (and must not load the user:
+    # their first database work is bookkeeping on its own connection, app/bookkeeping.py).
+    if (request.endpoint in _OPEN_WHILE_CHANGING or request.blueprint in ("api", "status")
+            or not current_user.is_authenticated
             or not current_user.must_change_password):
         return None
     target = url_for("auth.change_password")
