@@ -14,7 +14,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.orders.change_requests import open_requests
 from app.orders.confirmation import confirmations_suppressed
-from app.orders.mailbox import MailboxSettings, poll_once
+from app.orders.mailbox import MailboxSettings, poll_forever, poll_once
 from app.orders.models import ChangeRequest, Communication, InboundEmail, Order
 from tests.intake.conftest import free_port
 from tests.sales.conftest import eml
@@ -147,6 +147,9 @@ def test_a_mailbox_that_is_down_is_said_and_exits_non_zero(runner, app, mailbox,
     monkeypatch.setitem(app.config, "IMAP_PORT", free_port())  # nothing listens there
     result = runner.invoke(args=["intake", "poll", "--once"])
     assert result.exit_code == 1 and "cannot be reached" in result.output
+    said = []  # the loop says so and keeps trying, round after round
+    poll_forever(MailboxSettings.from_config(app.config), 0, db.session.commit, lambda: len(said) >= 2, said.append)
+    assert len(said) == 2 and all("cannot be reached" in line and "trying again" in line for line in said)
     monkeypatch.setitem(app.config, "IMAP_HOST", "")
     result = runner.invoke(args=["intake", "poll", "--once"])
     assert result.exit_code == 1 and "IMAP_HOST is not set" in result.output
