@@ -33,7 +33,7 @@ import logging
 import re
 import ssl
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
@@ -83,7 +83,6 @@ class PollResult:
     waiting: int = 0  # for a rep: unknown sender, or an order number that is not theirs
     with_problems: int = 0  # too big, or broke the intake: kept as they came
     already_taken: int = 0
-    inbound_ids: list[int] = field(default_factory=list)
 
     @property
     def taken(self) -> int:
@@ -159,12 +158,15 @@ def _message_id(raw: bytes) -> str | None:
         return None
 
 
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{-(-count // 1024)} KB"
+
+
 def _taken(key: str) -> bool:
     return db.session.execute(select(InboundEmail.id).where(InboundEmail.mailbox_uid == key)).first() is not None
 
 
 def _count(result: PollResult, inbound: InboundEmail) -> None:
-    result.inbound_ids.append(inbound.id)
     if inbound.order_id is None:
         result.waiting += 1
     elif db.session.get(Order, inbound.order_id).number is None:
@@ -186,9 +188,8 @@ def take_message(imap, uid: str, key: str, settings: MailboxSettings, commit, re
     size = int(size_match.group(1)) if size_match else 0
     if size > settings.max_bytes:
         raw = _literal(_command(imap, "FETCH", uid, "(BODY.PEEK[HEADER])")) or b""
-        problem = (f"The message is {size / 1024 / 1024:.1f} MB, larger than the "
-                   f"{settings.max_bytes / 1024 / 1024:.0f} MB limit: only its headers were kept. "
-                   "Open it in the order mailbox.")
+        problem = (f"The message is {_size(size)}, larger than the {_size(settings.max_bytes)} limit "
+                   "(MAX_EMAIL_BYTES): only its headers were kept. Open it in the order mailbox.")
     else:
         raw = _literal(_command(imap, "FETCH", uid, "(BODY.PEEK[])"))
         problem = None if raw is not None else "The mailbox gave no content for this message."
@@ -198,6 +199,7 @@ def take_message(imap, uid: str, key: str, settings: MailboxSettings, commit, re
         problem = _intake(raw, ids, key, commit, result)
     if problem is not None and not _keep(raw, problem, ids, key, commit, result):
         return  # left unseen: the next round tries again
+    db.session.rollback()  # nothing held while the mailbox answers
     _flag_seen(imap, uid)
 
 
@@ -225,7 +227,7 @@ def _intake(raw: bytes, ids: dict, key: str, commit, result: PollResult) -> str 
 def _keep(raw: bytes, problem: str, ids: dict, key: str, commit, result: PollResult) -> bool:
     """Keep a message that could not be taken; False if even that failed (tried again next round)."""
     try:
-        inbound = keep_email(raw, problem, **ids)
+        keep_email(raw, problem, **ids)
         commit()
     except IntegrityError:
         db.session.rollback()
@@ -234,7 +236,6 @@ def _keep(raw: bytes, problem: str, ids: dict, key: str, commit, result: PollRes
         result.already_taken += taken
         return taken
     result.with_problems += 1
-    result.inbound_ids.append(inbound.id)
     return True
 
 
