@@ -52,9 +52,11 @@ run: install assets .env
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
 	@echo "Order Desk on http://$(HOST):$(PORT)  (demo users: sales, inventory, fulfillment, manager, admin; password demo)"
-	@# The mail relay runs beside gunicorn and stops when gunicorn exits (or on Ctrl+C).
-	$(FLASK) outbox work & relay=$$!; \
-	trap 'kill $$relay 2>/dev/null; wait $$relay 2>/dev/null' EXIT; \
+	@# The mail relay (and, with IMAP_HOST set in the environment or .env, the order mailbox
+	@# poller) runs beside gunicorn and stops when gunicorn exits (or on Ctrl+C).
+	$(FLASK) outbox work & relay=$$!; poller=; \
+	if [ -n "$${IMAP_HOST:-$$(sed -n 's/^IMAP_HOST=//p' .env)}" ]; then $(FLASK) intake poll & poller=$$!; fi; \
+	trap 'kill $$relay $$poller 2>/dev/null; wait $$relay $$poller 2>/dev/null' EXIT; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 lint: install

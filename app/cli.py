@@ -130,6 +130,9 @@ def register_cli(app: Flask) -> None:
     from app.mail.cli import outbox_cli
 
     app.cli.add_command(outbox_cli)
+    from app.orders.mailbox_cli import intake_cli
+
+    app.cli.add_command(intake_cli)
     from app.escalations.cli import sla_cli
 
     app.cli.add_command(sla_cli)

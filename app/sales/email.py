@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app.customers.queries import customer_by_code
 from app.extensions import db
-from app.orders.intake import draft_from_email, intake_email
-from app.orders.models import InboundEmail
+from app.orders.intake import draft_from_email, inbound_change_request, intake_email
+from app.orders.models import InboundEmail, Order
 from app.pagination import paginate
 from app.sales.forms import EmailUploadForm, customer_code_form
 from app.sales.routes import bp
@@ -30,6 +30,12 @@ def email_intake():
     if form.validate_on_submit():
         on_refusal(lambda exc: _intake_page(form, str(exc)))
         inbound = intake_email(form.message.data.read(current_app.config["MAX_EMAIL_BYTES"] + 1), current_user)
+        order = db.session.get(Order, inbound.order_id) if inbound.order_id else None
+        if order is not None and order.number:  # it quoted this order: a change request or a communication
+            flash(outcome(order.ref, f"the email “{inbound.subject}” is about this order",
+                          "its change request waits for sales" if inbound_change_request(inbound)
+                          else "it is in the communication log"), "success")
+            return redirect(url_for("orders.detail", ref=order.ref))
         if inbound.order_id:
             flash(outcome(f"DRAFT-{inbound.order_id}", f"made from the email “{inbound.subject}”",
                           "check it against the original below, then review and submit"), "success")
