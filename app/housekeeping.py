@@ -14,6 +14,7 @@ from app.dataio.uploads import forget_old_uploads
 from app.escalations import sla
 from app.events.chain import seal_pending
 from app.extensions import db
+from app.orders.communications import note_emailed_notices
 from app.orders.deliveries import deliver_automatically
 from app.ratelimit import forget_old_windows
 
@@ -25,6 +26,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("seal event log", seal_pending, 5),
     ("forget old CSV uploads", forget_old_uploads, 3600),
     ("forget old rate-limit windows", forget_old_windows, 3600),
+    ("note emailed notices as told", note_emailed_notices, 300),
 ]
 
 _last_run: dict[str, float] = {}

@@ -21,8 +21,9 @@ QUEUES = {
               empty="No order is on hold."),
         Queue("backorders", "Backorders", (Order.status.not_in(CLOSED_STATUSES), has_backorder()),
               (Order.promised_date.asc(),), "No open order waits for stock."),
-        Queue("unconfirmed", "Confirmation not sent", (confirmation_not_sent(),), (Order.confirmed_at.asc(),),
-              "Every confirmed order has had its confirmation (emailed, or logged as a call)."),
+        Queue("unconfirmed", "Customer not told", (confirmation_not_sent(),), (Order.confirmed_at.asc(),),
+              "Every customer has been told: confirmations, cancellations, new dates and dispatches "
+              "emailed, or logged as a call or letter."),
         Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),
     )
 }

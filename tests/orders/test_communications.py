@@ -18,7 +18,7 @@ def test_confirmed_order_waits_in_the_queue_until_the_email_goes_out(client, log
     order, draft = make_order(submit=True), make_order()
     login("sales")
     html = queue_refs(client)
-    assert "Confirmation not sent" in html and order.number in html and draft.ref not in html
+    assert "Customer not told" in html and order.number in html and draft.ref not in html
     page = client.get(f"/orders/{order.number}").get_data(as_text=True)
     assert 'data-confirmation-state="pending"' in page and "queued" in page
     relay.run_once()
