@@ -32,7 +32,7 @@ from app.escalations.services import announce
 from app.extensions import db
 from app.formatting import when
 from app.mail.models import OutboxMessage
-from app.orders.communications import confirmation_not_sent, owed_notices
+from app.orders.communications import owed_notices, revision_unconfirmed
 from app.orders.models import Communication, Order, Revision, SpecialRequest
 from app.orders.notices import NOTICES
 from app.orders.promising import add_business_days, business_clock, is_business_day
@@ -118,7 +118,7 @@ def confirmation_unsent(now: datetime) -> list[Breach]:
     rows = db.session.execute(
         select(Order.id, Order.number, Order.revision, Revision.created_at, key)
         .join(Revision, and_(Revision.order_id == Order.id, Revision.number == Order.revision))
-        .where(confirmation_not_sent(), Revision.created_at <= now - timedelta(minutes=minutes), _not_escalated(key))
+        .where(revision_unconfirmed(), Revision.created_at <= now - timedelta(minutes=minutes), _not_escalated(key))
     ).all()
     return [Breach(order_id, k, "sales", f"The customer has not had the confirmation of {number} revision "
                    f"{revision}, confirmed {when(at)} (more than {minutes} minutes ago).")

@@ -35,7 +35,8 @@ def log_communication(order: Order, actor, *, direction: str, medium: str, summa
     db.session.add(entry)
     if confirms:
         told = mark_told(order)
-        entry.notice = told[-1].notice if told else None
+        if told:  # the call or letter is that notice, given
+            entry.notice, entry.told_at = told[-1].notice, told[-1].told_at
     kind = "confirmation.logged" if confirms else "communication.logged"
     what = f"{MEDIUMS[medium].split(' (')[0]} {'to' if direction == 'out' else 'from'} the customer"
     record_event(kind, f"{what}{' confirmed revision ' + str(order.revision) if confirms else ''}: "
@@ -103,8 +104,12 @@ def confirmation_not_sent():
     """SQL: a confirmed order whose customer has not been told: a still open order without the
     confirmation of its current revision, or any order owing a notice (cancellation, new date,
     dispatch) until it is emailed or a rep logs telling them."""
-    return and_(Order.number.is_not(None),
-                or_(and_(Order.status.not_in(CLOSED_STATUSES), ~confirmation_sent()), notice_owed()))
+    return or_(revision_unconfirmed(), and_(Order.number.is_not(None), notice_owed()))
+
+
+def revision_unconfirmed():
+    """SQL: a confirmed, still open order whose customer has not had its current revision."""
+    return and_(Order.number.is_not(None), Order.status.not_in(CLOSED_STATUSES), ~confirmation_sent())
 
 
 @dataclass(frozen=True)
