@@ -102,7 +102,8 @@ def _owed(order, notice: Notice, actor) -> Communication | None:
         return None
     entry = Communication(
         order_id=order.id, direction="out", medium=BY_HAND.get(order.customer.preferred_channel, "phone"),
-        contact=order.customer.phone or "", notice=notice.kind, summary=f"{label} to give: {notice.subject}. {how}.",
+        contact=order.customer.phone or "", notice=notice.kind,
+        summary=f"{label} to give: {notice.subject}. {how[:1].upper()}{how[1:]}.",
         document_id=notice.document.id if notice.document else None, user_id=actor.id if actor else None)
     db.session.add(entry)
     db.session.flush()

@@ -17,6 +17,7 @@ from app.mail import relay
 from app.mail.models import OutboxMessage
 from app.orders import confirmation, picking, requests, services
 from app.orders.amendments import Amendment, amend_order
+from app.orders.communications import note_emailed_notices
 from app.orders.models import Communication
 from app.timeutil import frozen_clock, utcnow
 from tests.conftest import csrf_from
@@ -130,6 +131,10 @@ def test_special_request_decided_after_confirmation_is_reconfirmed_as_a_new_revi
     assert order.number in not_told(client)
     relay.run_once()
     assert order.number not in not_told(client)
+    assert note_emailed_notices() == "2 emailed notices noted as told."  # housekeeping: both confirmations
+    assert note_emailed_notices() is None
+    db.session.refresh(entry)
+    assert entry.told_at == reconfirmation.sent_at
 
 
 def test_short_pick_moves_the_date_later_and_the_notice_gives_both_dates(
