@@ -15,6 +15,7 @@ from app.dataio.uploads import forget_old_uploads
 from app.escalations import sla
 from app.events.chain import seal_pending
 from app.extensions import db
+from app.orders.communications import note_emailed_notices
 from app.orders.deliveries import deliver_automatically
 from app.ratelimit import forget_old_windows
 
@@ -27,6 +28,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("forget old CSV uploads", forget_old_uploads, 3600),
     ("forget old rate-limit windows", forget_old_windows, 3600),
     ("forget old idempotency keys", forget_old_keys, 3600),
+    ("note emailed notices as told", note_emailed_notices, 300),
 ]
 
 _last_run: dict[str, float] = {}

@@ -85,6 +85,8 @@ ROUTES = {
     "sales.email_intake": ("GET", "/sales/orders/email", SALES, 200),
     "sales.draft_for_email": ("POST", "/sales/emails/{email}/draft", SALES, 302),
     "orders.confirmation_pdf": ("GET", f"/orders/{ORDER}/confirmation.pdf", ("sales", "inventory", "fulfillment", "manager"), 200),
+    # issue 13: the order in {order} is not cancelled, so no cancellation notice was issued (404)
+    "orders.cancellation_pdf": ("GET", f"/orders/{ORDER}/cancellation.pdf", ("sales", "inventory", "fulfillment", "manager"), 404),
     "orders.log_contact": ("POST", f"/orders/{ORDER}/communications", SALES, 422),
     "orders.add_note": ("POST", f"/orders/{ORDER}/notes", ("sales", "inventory", "fulfillment", "manager"), 422),
     "orders.accept_split": ("POST", "/orders/{draft}/split", SALES, 302),

@@ -9,7 +9,7 @@ whoever inserts the row records the event and tells the teams; the others skip i
 | rule                | breached when (settings in app/config.py)                                   | team concerned |
 |---------------------|-----------------------------------------------------------------------------|----------------|
 | draft_unconfirmed   | a draft is older than SLA_DRAFT_UNCONFIRMED_HOURS business hours             | sales          |
-| confirmation_unsent | the current revision was confirmed SLA_CONFIRMATION_UNSENT_MINUTES ago and the customer has not had it | sales |
+| confirmation_unsent | the current revision was confirmed SLA_CONFIRMATION_UNSENT_MINUTES ago and the customer has not had it, or a notice (cancellation, new date, dispatch) has been owed that long | sales |
 | request_undecided   | a pending special request is past its decision due: SLA_REQUEST_DECISION_HOURS business hours after it was added, or the start of its "needed by" day if that comes first | its owner team |
 | not_picked          | a confirmed order, or one being picked, is promised within SLA_NOT_PICKED_DAYS business days | inventory if a line waits for stock, else fulfillment |
 | email_failed        | the relay gave up on an order's email (SLA_EMAIL_FAILED)                     | sales          |
@@ -32,8 +32,9 @@ from app.escalations.services import announce
 from app.extensions import db
 from app.formatting import when
 from app.mail.models import OutboxMessage
-from app.orders.communications import confirmation_not_sent
-from app.orders.models import Order, Revision, SpecialRequest
+from app.orders.communications import owed_notices, revision_unconfirmed
+from app.orders.models import Communication, Order, Revision, SpecialRequest
+from app.orders.notices import NOTICES
 from app.orders.promising import add_business_days, business_clock, is_business_day
 from app.orders.queries import has_backorder
 from app.orders.states import CLOSED_STATUSES
@@ -117,11 +118,25 @@ def confirmation_unsent(now: datetime) -> list[Breach]:
     rows = db.session.execute(
         select(Order.id, Order.number, Order.revision, Revision.created_at, key)
         .join(Revision, and_(Revision.order_id == Order.id, Revision.number == Order.revision))
-        .where(confirmation_not_sent(), Revision.created_at <= now - timedelta(minutes=minutes), _not_escalated(key))
+        .where(revision_unconfirmed(), Revision.created_at <= now - timedelta(minutes=minutes), _not_escalated(key))
     ).all()
     return [Breach(order_id, k, "sales", f"The customer has not had the confirmation of {number} revision "
                    f"{revision}, confirmed {when(at)} (more than {minutes} minutes ago).")
-            for order_id, number, revision, at, k in rows]
+            for order_id, number, revision, at, k in rows] + notices_unsent(now, minutes)
+
+
+def notices_unsent(now: datetime, minutes: int) -> list[Breach]:
+    """Notices owed (cancellation, new date, dispatch) for more than the same minutes: one breach each."""
+    key = _key("confirmation_unsent", Communication.order_id, Communication.notice, Communication.id)
+    rows = db.session.execute(
+        owed_notices().with_only_columns(Communication.order_id, Order.number, Communication.notice,
+                                         Communication.created_at, key)
+        .join(Order, Order.id == Communication.order_id)
+        .where(Communication.created_at <= now - timedelta(minutes=minutes), _not_escalated(key))
+    ).all()
+    return [Breach(order_id, k, "sales", f"The customer has not had the {NOTICES[notice].lower()} of {number}, "
+                   f"owed since {when(at)} (more than {minutes} minutes ago).")
+            for order_id, number, notice, at, k in rows]
 
 
 def request_undecided(now: datetime) -> list[Breach]:

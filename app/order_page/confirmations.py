@@ -12,7 +12,7 @@ from app.order_page.communication_form import CommunicationForm
 from app.order_page.forms import SplitForm
 from app.order_page.routes import bp, get_order, render_detail
 from app.orders.communications import confirmation_state, log_communication
-from app.orders.confirmation import KIND
+from app.orders.confirmation import CANCELLATION, KIND
 from app.orders.models import Order
 from app.orders.permissions import require
 from app.orders.promising import promise_for, set_accepts_split
@@ -55,6 +55,18 @@ def confirmation_pdf(ref):
     """The latest revision's confirmation, or `?revision=N`; 404 if none was issued."""
     document = issued_confirmation(ref, int_arg("revision", lo=1)) or abort(404)
     return document_response(document)
+
+
+@bp.get("/<ref>/cancellation.pdf")
+@role_required(*ORDER_VIEWERS)
+def cancellation_pdf(ref):
+    """The cancellation notice the customer was sent (the confirmation marked CANCELLED); 404 if none."""
+    order = get_order(ref)
+    document = db.session.execute(
+        select(Document).where(Document.order_id == order.id, Document.kind == CANCELLATION)
+        .order_by(Document.revision.desc()).limit(1)
+    ).scalar_one_or_none()
+    return document_response(document or abort(404))
 
 
 @bp.post("/<ref>/communications")

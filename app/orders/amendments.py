@@ -12,7 +12,7 @@ from app.catalog.products import check_orderable, check_pack_quantity
 from app.events.services import record_event
 from app.extensions import db
 from app.formatting import day, money
-from app.orders.confirmation import issue_confirmation
+from app.orders.confirmation import issue_cancellation, issue_confirmation
 from app.orders.models import Order, OrderLine, Revision
 from app.orders.promising import apply_promise
 from app.orders.services import OrderError, cancel_order, order_snapshot
@@ -226,8 +226,9 @@ def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
     check_amendable(order, actor)
     _validate(amendment)
     before = order_snapshot(order) | {"status": order.status}
+    reason = amendment.cancel_reason or f"asked by {amendment.requested_by}"
     if amendment.cancel:
-        cancel_order(order, actor, amendment.cancel_reason or f"asked by {amendment.requested_by}")
+        cancel_order(order, actor, reason, tell=False)  # told below, as the cancelled revision
     else:
         _apply(order, amendment)
         _repromise(order, before)
@@ -246,7 +247,9 @@ def amend_order(order: Order, amendment: Amendment, actor) -> Revision:
                  f"{revision.requested_by}): " + "; ".join(c["text"] for c in changes),
                  order=order, actor=actor, before={"revision": order.revision - 1}, after={"revision": order.revision})
     db.session.flush()
-    if not amendment.cancel:
+    if amendment.cancel:
+        issue_cancellation(order, actor, reason)  # revision N marked CANCELLED, with the reason
+    else:
         issue_confirmation(order, actor)  # the customer gets revision N's PDF, like revision 1's
     return revision
 

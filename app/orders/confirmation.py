@@ -14,18 +14,18 @@ from sqlalchemy import select
 from app.documents.company import company_details
 from app.documents.pdf import render_pdf
 from app.documents.store import find_document, store_document
-from app.events.services import record_event
 from app.extensions import db
 from app.formatting import money, percent
-from app.mail.outbox import queue_email
-from app.orders.models import Communication, Revision
+from app.orders.models import Revision
 from app.orders.money import line_rate, order_totals, printed_totals
+from app.orders.notices import Notice, tell_customer
 from app.orders.promising import promise_for
 from app.orders.states import METHOD_LABELS
 from app.orders.status_links import status_url
 from app.timeutil import business_today, local
 
 KIND = "confirmation"
+CANCELLATION = "cancellation"  # the document kind of a cancellation notice
 _suppressed: ContextVar[bool] = ContextVar("confirmations_suppressed", default=False)
 
 
@@ -107,39 +107,54 @@ def render_confirmation(context: dict) -> bytes:
     return render_pdf("documents/confirmation.html", doc=context)
 
 
-def _queue_confirmation_email(order, context: dict, document):
+def _confirmation_subject(order, kind: str) -> str:
     subject = f"Order confirmation {order.number}"
     if order.revision > 1:
         subject += f" (revision {order.revision})"
-    return queue_email(
-        order.customer.email, subject, render_template("mail/confirmation.txt", doc=context),
-        body_html=render_template("mail/confirmation.html", doc=context), order=order,
-        document=document,
-    )
+    if kind == "reconfirmation":
+        subject += ": special request decided"
+    return subject
 
 
-def issue_confirmation(order, actor):
-    """Issue the confirmation of the order's current revision: PDF stored, email queued,
-    Communication and Event recorded. Flushes; the caller commits. Returns the Document."""
+def issue_confirmation(order, actor, kind: str = "confirmation"):
+    """Issue the confirmation of the order's current revision: PDF stored, the customer told
+    by their preferred channel (app/orders/notices.py), Event recorded. Flushes; the caller
+    commits. Returns the Document. `kind` "reconfirmation": a special request was decided."""
     if _suppressed.get():
         return None
     context = confirmation_context(order)
     document = find_document(order.id, KIND, order.revision) or store_document(
         order, KIND, render_confirmation(context), confirmation_filename(order.number, order.revision),
         revision=order.revision, actor=actor)
-    if not order.customer.email:
-        record_event("confirmation.no_email", f"Confirmation r{order.revision} not emailed: the customer "
-                     "has no email address. Confirm by phone and log the call.", order=order, actor=actor)
-        return document
-    context["status_url"] = status_url(order, actor)  # the customer's status page, in the email only
-    message = _queue_confirmation_email(order, context, document)
-    db.session.add(Communication(
-        order_id=order.id, direction="out", medium="email", contact=order.customer.email,
-        summary=f"Confirmation of revision {order.revision} emailed with the PDF.",
-        document_id=document.id, outbox_id=message.id, confirms_revision=order.revision,
-        user_id=actor.id if actor else None))
-    record_event("confirmation.queued", f"Confirmation r{order.revision} queued to {order.customer.email}",
-                 order=order, actor=actor,
-                 after={"document_sha256": document.sha256, "message_id": message.message_id})
-    db.session.flush()
+    if order.customer.email:  # the customer's status page, in the email only (not on the PDF)
+        context["status_url"] = status_url(order, actor)
+    tell_customer(order, Notice(
+        kind, _confirmation_subject(order, kind), render_template("mail/confirmation.txt", doc=context),
+        html=render_template("mail/confirmation.html", doc=context), document=document,
+        confirms_revision=order.revision), actor)
+    return document
+
+
+def cancellation_filename(number: str, revision: int) -> str:
+    return f"{number}-cancellation-r{revision}.pdf"
+
+
+def cancellation_context(order, reason: str) -> dict:
+    """The confirmation's values with the cancellation on top (the PDF's big mark and the reason)."""
+    return confirmation_context(order) | {"cancelled": {"reason": reason.strip(), "on": business_today().strftime(DAY)}}
+
+
+def issue_cancellation(order, actor, reason: str = ""):
+    """Tell the customer their confirmed order is cancelled: the confirmation marked CANCELLED
+    (stored as a "cancellation" document of the current revision) by their preferred channel.
+    Nothing for a draft (the customer was never confirmed). Flushes; returns the Document."""
+    if _suppressed.get() or not order.number:
+        return None
+    context = cancellation_context(order, reason)
+    document = find_document(order.id, CANCELLATION, order.revision) or store_document(
+        order, CANCELLATION, render_confirmation(context), cancellation_filename(order.number, order.revision),
+        revision=order.revision, actor=actor)
+    tell_customer(order, Notice(
+        CANCELLATION, f"Order {order.number} cancelled", render_template("mail/cancellation.txt", doc=context),
+        document=document, confirms_revision=order.revision, after={"reason": reason.strip()[:200]}), actor)
     return document

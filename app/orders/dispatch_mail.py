@@ -1,10 +1,7 @@
 """The email that tells a customer their goods are on the way (queued in the outbox)."""
 
 
-from app.events.services import record_event
-from app.extensions import db
-from app.mail.outbox import queue_email
-from app.orders.models import Communication
+from app.orders.notices import Notice, tell_customer
 from app.settings.store import setting
 
 
@@ -30,17 +27,9 @@ def dispatch_email_text(order, shipment) -> str:
     )
 
 
-def queue_dispatch_email(order, shipment):
-    """Queue the dispatch notice for the customer; logged on the order. None if no email address."""
-    address = (order.customer.email or "").strip()
-    if not address:
-        record_event("order.dispatch_email_skipped", "No customer email address: dispatch notice not sent",
-                     order=order)
-        return None
-    message = queue_email(address, f"Order {order.number} dispatched", dispatch_email_text(order, shipment),
-                          order=order)
-    db.session.add(Communication(order_id=order.id, direction="out", medium="email",
-                                 summary=f"Dispatch notice to {address}", outbox_id=message.id))
-    record_event("order.dispatch_email_queued", f"Dispatch email queued to {address}", order=order,
-                 after={"outbox_id": message.id, "shipment_id": shipment.id})
-    return message
+def queue_dispatch_email(order, shipment, actor=None):
+    """Tell the customer their goods are on the way, by their preferred channel (an email in
+    the outbox, or a notice owed by phone or post): the Communication row."""
+    return tell_customer(order, Notice("dispatch", f"Order {order.number} dispatched",
+                                       dispatch_email_text(order, shipment), after={"shipment_id": shipment.id}),
+                         actor)

@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     Numeric,
     String,
@@ -235,6 +236,7 @@ class Communication(db.Model):
     __table_args__ = (
         CheckConstraint("direction IN ('in', 'out')", name="known_direction"),
         CheckConstraint("medium IN ('email', 'phone', 'message')", name="known_medium"),
+        Index("ix_communications_notice_told", "notice", "told_at"),  # the notices not known told yet
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,6 +251,10 @@ class Communication(db.Model):
     contact: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # The revision this communication confirmed to the customer; None for other contact.
     confirms_revision: Mapped[int | None] = mapped_column()
+    # The notice this is (app/orders/notices.py NOTICES), None for other contact; a notice
+    # owed by phone or post (no email) is told when `told_at` is set by the rep's log entry.
+    notice: Mapped[str | None] = mapped_column(String(20))
+    told_at: Mapped[datetime | None] = mapped_column()
     user = relationship("User")
     document = relationship("Document")
     outbox = relationship("OutboxMessage")

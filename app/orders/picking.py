@@ -8,6 +8,8 @@ from app.catalog import services as stock
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle, waves
+from app.orders.notices import tell_date_moved
+from app.orders.promising import apply_promise, promise_for
 from app.orders.services import OrderError, transition
 from app.orders.waves import PickWave
 
@@ -146,4 +148,18 @@ def finish_pick(order, actor) -> dict[str, int]:
         raise OrderError("Nothing has been picked yet. Scan the items, or release the pick if none can be found.")
     shorts = {line.sku: _short_pick(order, line, actor) for line in order.lines if still_to_pick(line) > 0}
     transition(order, "pack", actor)
+    if shorts:
+        _repromise_short(order, actor, shorts)
     return shorts
+
+
+def _repromise_short(order, actor, shorts: dict[str, int]) -> None:
+    """Units picked short wait for stock now: when that makes the promise later, the promised
+    date moves and the customer is told (never earlier: what was promised stands)."""
+    before = order.promised_date
+    promise = promise_for(order)
+    if promise is None or before is None or promise.date <= before:
+        return
+    apply_promise(order)
+    missing = ", ".join(f"{n} × {sku}" for sku, n in shorts.items())
+    tell_date_moved(order, before, f"{missing} could not be found in our stock and must be restocked first.", actor)

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from app.events.services import record_event
 from app.extensions import db
-from app.orders.models import Order, SpecialRequest
-from app.orders.services import OrderError
+from app.orders.confirmation import issue_confirmation
+from app.orders.models import Order, Revision, SpecialRequest
+from app.orders.services import OrderError, order_snapshot
 from app.orders.states import CLOSED_STATUSES, TEAMS
 from app.settings.store import setting
 from app.timeutil import utcnow
@@ -87,7 +88,31 @@ def decide_request(order: Order, request_id: int, approve: bool, note: str, acto
                  f"{kind_label(request.kind)} {request.status} by {actor.display_name}" + (f": {request.decision_note}" if request.decision_note else ""),
                  order=order, actor=actor, before={"status": "pending"},
                  after={"request": request.id, "status": request.status})
+    reconfirm_decision(order, request, actor)
     return request
+
+
+def reconfirm_decision(order: Order, request: SpecialRequest, actor) -> Revision | None:
+    """A request decided after the order was confirmed changes what the customer was promised:
+    a new revision whose diff says so, confirmed to them as an amendment's is (a draft's
+    decisions reach the customer with its first confirmation; a closed order's never)."""
+    if not order.number or order.status in CLOSED_STATUSES:
+        return None
+    outcome = "accepted" if request.status == "approved" else "not possible"
+    text = (f"Special request ({kind_label(request.kind)}) “{request.text[:200]}”: {outcome}"
+            + (f" — {request.decision_note[:200]}" if request.decision_note else ""))
+    order.revision += 1
+    revision = Revision(order_id=order.id, number=order.revision, channel=order.channel,
+                        requested_by=actor.display_name[:120], verified_how=f"Decided by {request.owner_team}",
+                        snapshot=order_snapshot(order) | {"status": order.status}, created_by_id=actor.id,
+                        diff=[{"what": "special_request", "request": request.id, "before": "pending",
+                               "after": request.status, "text": text}])
+    db.session.add(revision)
+    record_event("order.reconfirmed", f"Revision {order.revision}: {text}", order=order, actor=actor,
+                 before={"revision": order.revision - 1}, after={"revision": order.revision, "request": request.id})
+    db.session.flush()
+    issue_confirmation(order, actor, "reconfirmation")
+    return revision
 
 
 def complete_request(order: Order, request_id: int, actor) -> SpecialRequest:

@@ -12,7 +12,7 @@ from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders import lifecycle
-from app.orders.confirmation import issue_confirmation
+from app.orders.confirmation import issue_cancellation, issue_confirmation
 from app.orders.dispatch_mail import queue_dispatch_email
 from app.orders.models import Order, OrderLine, Revision, Shipment, ShipmentLine
 from app.orders.numbering import next_order_number
@@ -163,8 +163,9 @@ def submit_order(order: Order, actor, *, verified_how: str = "") -> Order:
     return order
 
 
-def cancel_order(order: Order, actor, reason: str = "") -> Order:
-    """Cancel an order and release every reservation; the record is kept."""
+def cancel_order(order: Order, actor, reason: str = "", *, tell: bool = True) -> Order:
+    """Cancel an order and release every reservation; the record is kept. A confirmed order's
+    customer is sent the cancellation (unless `tell` is off: the caller tells them itself)."""
     lifecycle.check(order, "cancel", actor)
     if order.on_hold:  # a cancelled order is closed: it must not stay held with no way to release it
         lifecycle.release_hold(order, actor)
@@ -174,6 +175,8 @@ def cancel_order(order: Order, actor, reason: str = "") -> Order:
         line.qty_backordered = 0
     lifecycle.apply(order, "cancel", actor, note=reason.strip())
     db.session.flush()
+    if tell:
+        issue_cancellation(order, actor, reason)
     return order
 
 
@@ -229,5 +232,5 @@ def transition(order: Order, name: str, actor, *, notify_customer: bool = True, 
     lifecycle.apply(order, name, actor)
     db.session.flush()
     if shipment is not None and order.method == "delivery" and notify_customer:
-        queue_dispatch_email(order, shipment)
+        queue_dispatch_email(order, shipment, actor)
     return order

@@ -328,9 +328,9 @@ def _review_page(order, form, status=200):
 def _how_to_confirm(customer) -> str:
     """What the rep does next to confirm, by the customer's preferred confirmation channel."""
     if customer.preferred_channel == "phone":
-        return ("confirmation emailed; " if customer.email else "") + "they prefer a call: call them and log it"
+        return "not emailed: they prefer a call: call them and log it"
     if customer.preferred_channel == "post":
-        return ("confirmation emailed; " if customer.email else "") + "they prefer post: send the PDF and log it"
+        return "not emailed: they prefer post: send the PDF and log it"
     return "confirmation emailed" if customer.email else "no email on file: call the customer and log the call"
 
 

@@ -31,7 +31,8 @@ QUEUES = {
         Queue("customer_changes", "Changes asked by customers", (select(ChangeRequest.id).where(*_ASKED).exists(),),
               (_asked_since.asc(),), "No customer is waiting for an answer to a change they asked for."),
         Queue("unconfirmed", "Confirmation not sent", (confirmation_not_sent(),), (Order.confirmed_at.asc(),),
-              "Every confirmed order has had its confirmation (emailed, or logged as a call)."),
+              "Every customer has been told: confirmations, cancellations, new dates and dispatches "
+              "emailed, or logged as a call or letter."),
         Queue("all", "All orders", (), (Order.created_at.desc(),), "No orders match."),
     )
 }
