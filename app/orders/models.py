@@ -381,6 +381,15 @@ class ChangeRequest(db.Model):
     def source_label(self) -> str:
         return CHANGE_REQUEST_SOURCES.get(self.source, self.source)
 
+    @property
+    def customer_answer(self) -> str:
+        """Where the request stands, in the words the customer reads on their status page."""
+        if self.status == "open":
+            return "Waiting for sales to contact you"
+        if self.status == "applied":
+            return f"Done: the order is now revision {self.revision_applied}" if self.revision_applied else "Done"
+        return f"Not possible: {self.decision_note}" if self.decision_note else "Not possible"
+
 
 class StatusLink(db.Model):
     """The customer's link to their order's status page: a signed token naming this row and

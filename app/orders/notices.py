@@ -81,7 +81,9 @@ def _email(order, notice: Notice, actor) -> Communication:
     label = NOTICES[notice.kind]
     entry = Communication(
         order_id=order.id, direction="out", medium="email", contact=address, notice=notice.kind,
-        summary=f"{label} emailed{' with the PDF' if notice.document else ''}: {notice.subject}",
+        summary=(f"{label} of revision {notice.confirms_revision} emailed with the PDF."
+                 if notice.kind in CONFIRMING and notice.confirms_revision
+                 else f"{label} emailed{' with the PDF' if notice.document else ''}: {notice.subject}"),
         document_id=notice.document.id if notice.document else None, outbox_id=message.id,
         confirms_revision=notice.confirms_revision, user_id=actor.id if actor else None)
     db.session.add(entry)

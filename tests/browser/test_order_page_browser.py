@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.orders import lifecycle, requests
+from app.orders import services as orders
 from app.orders.confirmation import confirmations_suppressed
 from app.timeutil import business_today
 from tests.conftest import order_paperwork
@@ -22,19 +23,21 @@ OPEN_ALL = "document.querySelectorAll('#order-live details').forEach(d => d.open
 
 @pytest.fixture
 def typical(make_order, make_product, make_customer, users):
-    """A confirmed 4-line delivery order as the desk makes them: a PO, instructions, its
-    confirmation queued, a special request decided, a hold put on and released."""
+    """A confirmed 4-line delivery order as the desk makes them: a special request decided
+    before it was confirmed, a PO, instructions, its confirmation queued, a hold put on and
+    released."""
     customer = make_customer("Harrow Building Supplies", phone="0113 496 0000", contact_name="Jane Marsh")
     lines = [(make_product(name=name, price=price), qty) for name, price, qty in (
         ("Brass hinge 100mm", "4.20", 12), ("Galvanised bracket 20mm", "1.15", 40),
         ("Wood screws 4x40 (200)", "6.90", 5), ("Door closer, grade 3", "38.00", 2))]
+    order = make_order(lines=lines, customer=customer)
+    request = requests.add_request(order, "delivery_window", "Morning only, 8–12", users["sales"])
+    requests.decide_request(order, request.id, True, "Booked on the morning van", users["manager"])
     with confirmations_suppressed():
-        order = make_order(lines=lines, customer=customer, submit=True)
+        orders.submit_order(order, users["sales"])
     order.customer_reference, order.instructions = "PO-77120", "Deliver to the side gate; call Jane on arrival."
     order.promised_date = business_today() + timedelta(days=3)
     order_paperwork(order)
-    request = requests.add_request(order, "delivery_window", "Morning only, 8–12", users["sales"])
-    requests.decide_request(order, request.id, True, "Booked on the morning van", users["manager"])
     lifecycle.set_hold(order, users["sales"], "Credit check")
     lifecycle.release_hold(order, users["sales"])
     db.session.commit()
