@@ -40,12 +40,13 @@ assets: $(HTMX) $(AXE)
 	@echo "Writing .env with a random SECRET_KEY for this checkout (not committed)."
 	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" > .env
 
-# Chromium (browser tests) and poppler-utils (PDF pages to PNG) from Debian, if missing.
+# Chromium (browser tests), poppler-utils (PDF pages to PNG) and Dovecot (the order mailbox
+# tests' IMAP server) from Debian, if missing.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null || ! test -x /usr/sbin/dovecot; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null) || echo "apt-get failed: browser tests will be skipped"; \
-	  else echo "chromium or pdftoppm missing and not root: install them with apt-get (browser tests will be skipped)"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils dovecot-imapd >/dev/null) || echo "apt-get failed: browser and mailbox tests will be skipped"; \
+	  else echo "chromium, pdftoppm or dovecot missing and not root: install chromium poppler-utils dovecot-imapd with apt-get (those tests will be skipped)"; fi; \
 	fi
 
 run: install assets .env
