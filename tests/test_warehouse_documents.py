@@ -63,7 +63,8 @@ def test_pick_list_pdf_in_bin_order_with_banner_and_number_on_every_page(client,
                       ).status_code == 304
     documents = db.session.execute(select(Document).where(Document.kind == "pick_list")).scalars().all()
     assert len(documents) == 1 and documents[0].content == response.data
-    events = db.session.execute(select(Event.summary).where(Event.kind == "order.pick_list_printed")).scalars().all()
+    events = db.session.execute(select(Event.summary).where(Event.kind == "order.pick_list_printed")
+                                .order_by(Event.id)).scalars().all()
     assert events == ["Pick list printed", "Pick list printed again"]
 
 
