@@ -120,4 +120,5 @@ class TestConfig(Config):
     READS_NEVER_WRITE_STRICT = True
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = True
+    PDF_LAYOUT = False  # documents are laid out only in tests marked real_pdf (tests/conftest.py)
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick; never in production

@@ -117,7 +117,9 @@ def _app(tmp_path_factory):
 
 
 @pytest.fixture
-def app(_app):
+def app(_app, request):
+    # Laying out a PDF costs 0.1–1 s: only tests that open their documents pay for it.
+    _app.config["PDF_LAYOUT"] = request.node.get_closest_marker("real_pdf") is not None
     with _app.app_context():
         empty_tables()
         yield _app

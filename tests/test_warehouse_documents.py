@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -29,6 +30,7 @@ def _order_with_bins(make_product, make_order, bins, quantity=1):
     return make_order([(p, quantity) for p in products], submit=True), products
 
 
+@pytest.mark.real_pdf
 def test_pick_list_pdf_in_bin_order_with_banner_and_number_on_every_page(client, login, make_product, make_order):
     bins = [f"{'AB'[i % 2]}-{(i * 7) % 23 + 1:02d}-1" for i in range(60)]
     order, products = _order_with_bins(make_product, make_order, bins)
@@ -68,6 +70,7 @@ def test_pick_list_pdf_in_bin_order_with_banner_and_number_on_every_page(client,
     assert events == ["Pick list printed", "Pick list printed again"]
 
 
+@pytest.mark.real_pdf
 def test_wave_pick_list_has_a_bin_summary_then_each_order(client, login, make_product, make_order, users):
     shared = make_product(on_hand=50, bin_location="A-01-1", sku="SKU-SHARED")
     orders = [make_order([(shared, n), (make_product(on_hand=9, bin_location=f"C-0{n}-1"), 1)], submit=True)
@@ -96,6 +99,7 @@ def test_wave_pick_list_has_a_bin_summary_then_each_order(client, login, make_pr
     assert db.session.execute(select(Event).where(Event.kind == "order.pick_list_printed")).scalars().all()
 
 
+@pytest.mark.real_pdf
 def test_packing_slip_lists_this_parcel_and_what_follows(client, login, make_product, make_order, users):
     a, b = make_product(on_hand=5, sku="SKU-PA"), make_product(on_hand=1, sku="SKU-PB")
     order = make_order([(a, 2), (b, 3)], submit=True)

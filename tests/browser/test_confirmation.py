@@ -13,6 +13,7 @@ from tests.orders.helpers import add_request, pdf_text
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.real_pdf
 def test_confirm_order_and_open_its_pdf(live_server, page, browser_login, screenshot, make_order, make_product,
                                         make_customer):
     customer = make_customer(name="Glenrock Marine Ltd", contact_name="Tom Ward")

@@ -91,6 +91,7 @@ def _take_order(page, customer_name, sku, quantity):
     expect(page.locator("#draft-lines tbody tr").first).to_contain_text(sku)
 
 
+@pytest.mark.real_pdf
 def test_go_live_from_an_empty_database(app, browser, page, live_server, screenshot, tmp_path):
     page.set_default_timeout(20_000)
     assert _count(Customer) == 0 and _count(Product) == 0  # no demo data: an empty database

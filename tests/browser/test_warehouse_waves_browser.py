@@ -33,6 +33,7 @@ def ready_orders(make_order, make_product):
     return numbers
 
 
+@pytest.mark.real_pdf
 def test_next_wave_in_two_clicks_then_ten_units_in_one_scan(live_server, page, browser_login, screenshot,
                                                           ready_orders):
     clicks = 0

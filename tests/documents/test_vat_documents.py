@@ -45,6 +45,7 @@ def snap(name: str, pdf: bytes) -> None:
     (ARTIFACTS / name).write_bytes(pdf)  # `pdftoppm -png -r 60` it to look
 
 
+@pytest.mark.real_pdf
 def test_confirmation_pdf_and_email_show_net_vat_per_rate_gross_and_both_vat_numbers(mixed_order):
     document = db.session.execute(select(Document).where(
         Document.order_id == mixed_order.id, Document.kind == "confirmation")).scalar_one()
@@ -65,6 +66,7 @@ def test_confirmation_pdf_and_email_show_net_vat_per_rate_gross_and_both_vat_num
     assert "GBP" not in email.body_text + email.body_html + text
 
 
+@pytest.mark.real_pdf
 def test_packing_slip_shows_the_order_value_and_the_legal_words_for_a_reverse_charge_customer(
         client, login, make_order, make_product, make_customer, users, company):
     customer = make_customer("Rotterdam Bouw BV", tax_treatment="reverse_charge", vat_number="NL123456789B01")

@@ -47,6 +47,7 @@ def stored(order, revision=None) -> Document:
         Document.revision == (revision or order.revision))).scalar_one()
 
 
+@pytest.mark.real_pdf
 def test_pdf_holds_number_lines_totals_promised_date_and_requests(ten_line_order, users):
     order = submit(ten_line_order, users["sales"])
     document = stored(order)
@@ -182,6 +183,7 @@ def listener():
     spy.close()
 
 
+@pytest.mark.real_pdf
 def test_order_fields_with_markup_render_as_text_and_fetch_nothing(make_order, make_product, users, listener):
     product = make_product(name=f'Valve <img src="http://127.0.0.1:{listener.port}/x">')
     order = make_order(lines=[(product, 1)])
@@ -196,6 +198,7 @@ def test_order_fields_with_markup_render_as_text_and_fetch_nothing(make_order, m
     assert listener.connections == 0
 
 
+@pytest.mark.real_pdf
 def test_renderer_refuses_network_and_files_outside_static(app, listener):
     html = (f'<p>Hello</p><img src="http://127.0.0.1:{listener.port}/x">'
             f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/s.css">'

@@ -58,6 +58,7 @@ def log_call(client, token, order, summary) -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
+@pytest.mark.real_pdf
 def test_cancelled_order_emails_a_cancellation_marked_cancelled(make_order, users, client, login, file_mail):
     order = make_order(submit=True)
     relay.run_once()  # the confirmation of revision 1 went out

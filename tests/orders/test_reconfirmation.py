@@ -20,6 +20,7 @@ def in_a_request(app):
         yield
 
 
+@pytest.mark.real_pdf
 def test_customer_receives_revision_2_with_what_changed(make_order, make_product, users):
     bolts, hinges = make_product(name="Steel bolt M8"), make_product(name="Brass hinge")
     order = make_order(lines=[(bolts, 3)], submit=True)
@@ -41,6 +42,7 @@ def test_customer_receives_revision_2_with_what_changed(make_order, make_product
     assert_reservations_match()
 
 
+@pytest.mark.real_pdf
 def test_request_approved_by_inventory_is_on_the_pick_list_and_the_confirmation(make_order, users):
     order = make_order()
     request = requests.add_request(order, "substitute", "Brass instead of steel if short", users["sales"])

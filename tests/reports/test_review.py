@@ -228,6 +228,7 @@ def _page_figures(html: str) -> dict[str, tuple[str, str, str]]:
     return {key: tuple("" if v == "—" else v for v in values) for key, *values in rows}
 
 
+@pytest.mark.real_pdf
 def test_page_csv_and_pdf_show_the_same_figures(timeline, client, login):
     login("manager")
     query = "from=2026-03-02&to=2026-03-08"
