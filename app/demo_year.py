@@ -64,6 +64,7 @@ PATHS = {"delivery": ["submit", "start_pick", "pack", "dispatch", "deliver"],
          "pickup": ["submit", "start_pick", "pack", "ready_for_pickup", "collect"]}
 TARGET_STEP = {"draft": 0, "confirmed": 1, "picking": 2, "packed": 3, "dispatched": 4,
                "ready_for_pickup": 4, "delivered": 5, "collected": 5}
+EVERY_OUTCOME = [*TARGET_STEP, "cancelled"]
 TABLES = [Product, Customer, Address, PriceBreak, CustomerPrice, Order, OrderLine, Revision,
           SpecialRequest, Shipment, ShipmentLine, StockMovement, Communication, Event, Notification]
 
@@ -252,9 +253,15 @@ class YearBuilder:
             buyer.favourites = rng.sample(items, min(len(items), 14))
         span = (end - start).total_seconds()
         times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(how_many))
+        seen = set()
         for n, created in enumerate(times, start=1):
             self._release_due(created)
-            self._order(rng.choice(buyers), created)
+            outcome = outcome_for(rng, (self.now - created).total_seconds() / 86400)
+            missing = [s for s in EVERY_OUTCOME if s not in seen]
+            if missing and n > how_many - len(EVERY_OUTCOME):  # every status on the demo screens, whatever the size
+                outcome = missing[0]
+            seen.add(outcome)
+            self._order(rng.choice(buyers), created, outcome, short_ok=not missing)
             if n % ORDERS_PER_BATCH == 0:
                 self.flush()
             self.progress(1)
@@ -278,10 +285,9 @@ class YearBuilder:
         self.fix_sequences()
         db.session.commit()
 
-    def _order(self, buyer: Buyer, created: datetime) -> None:
+    def _order(self, buyer: Buyer, created: datetime, outcome: str, short_ok: bool = True) -> None:
         rng = self.rng
-        outcome = outcome_for(rng, (self.now - created).total_seconds() / 86400)
-        recent = (self.now - created).days < 14
+        recent = (self.now - created).days < 14 and short_ok  # scarce products: shortages, backorders
         method = "pickup" if outcome in ("ready_for_pickup", "collected") else rng.choice(["delivery"] * 5 + ["pickup"])
         if outcome in ("dispatched", "delivered"):
             method = "delivery"
