@@ -107,7 +107,11 @@ def write_rows(connection, table, rows: list[dict]) -> None:
     dialect = connection.dialect
     names = list(rows[0])
     convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    values = [tuple(row[name] if c is None else c(row[name]) for name, c in zip(names, convert, strict=True)) for row in rows]
+    columns_of_values = [[row[name] for row in rows] for name in names]
+    for i, conversion in enumerate(convert):
+        if conversion is not None:
+            columns_of_values[i] = list(map(conversion, columns_of_values[i]))
+    values = list(zip(*columns_of_values, strict=True))
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     if dialect.name == "postgresql":
         with connection.connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
@@ -144,6 +148,8 @@ class YearBuilder:
         self.kinds = request_types()
         self._promises: dict = {}
         self.counts = {"orders": 0}
+        if db.session.get_bind().dialect.name == "sqlite":  # room for the indexes the batches grow
+            db.session.connection().exec_driver_sql("PRAGMA cache_size=-131072")
 
     # --- ids and batches -----------------------------------------------------------------
 
