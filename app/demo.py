@@ -1,7 +1,10 @@
 """Demo data: a catalogue, customers, users and 13 months of orders in every status.
 
-Everything goes through the same services the app uses, with the clock set back, so
-stock, reservations, revisions and the event history are as real as the app makes them.
+The catalogue, the customers and the history older than a month are written in bulk by
+app/demo_year.py, row for row as the services write them; the last month's orders go
+through the same services the app uses, with the clock set back, so the open orders'
+stock, reservations, revisions and events are as real as the app makes them. No PDF is
+rendered while seeding.
 """
 
 import random

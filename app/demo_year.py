@@ -15,7 +15,7 @@ chain read them in the order they happened.
 import heapq
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -40,7 +40,7 @@ from app.orders.models import (
     ShipmentLine,
     SpecialRequest,
 )
-from app.orders.promising import add_business_days, processing_day
+from app.orders.promising import add_business_days, business_clock, processing_day
 from app.orders.requests import request_types
 from app.orders.states import CHANNEL_LABELS, CLOSED_STATUSES, STATUS_LABELS
 from app.settings.store import setting
@@ -147,6 +147,7 @@ class YearBuilder:
                            for team in ("sales", "inventory", "fulfillment", "manager")}
         self.kinds = request_types()
         self._promises: dict = {}
+        self.cutoff = business_clock("ORDER_CUTOFF")
         self.counts = {"orders": 0}
         if db.session.get_bind().dialect.name == "sqlite":  # room for the indexes the batches grow
             db.session.connection().exec_driver_sql("PRAGMA cache_size=-131072")
@@ -384,7 +385,7 @@ class YearBuilder:
         """The promised date (and pickup ready-by) as app/orders/promising.py works it out,
         for an order whose stock is all in: remembered per processing day."""
         moment = local(draft.at)
-        key = (moment.date(), moment.time() < time(14), draft.row["method"])
+        key = (moment.date(), moment.time() < self.cutoff, draft.row["method"])
         if key not in self._promises:
             start = processing_day(moment)
             if draft.row["method"] == "pickup":
