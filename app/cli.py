@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app wsgi <command>`."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -34,16 +35,28 @@ def create_user_command(username, roles, full_name, email, password):
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Add demo data even though the database holds data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if the database holds data.")
+@click.option("--orders", "order_count", type=click.IntRange(1, 2_000_000),
+              help="A year of history of this many orders, written in bulk (e.g. 100000).")
+@click.option("--customers", type=click.IntRange(1, 1_000_000), help="With --orders: customers (default 5000).")
+@click.option("--products", type=click.IntRange(1, 1_000_000), help="With --orders: products (default 20000).")
 @with_appcontext  # the `flask` command pushes one itself; other runners (tests, scripts) need this
-def seed_demo_command(force, if_empty):
+def seed_demo_command(force, if_empty, order_count, customers, products):
     """Load demo products, customers, orders in every state and one user per role."""
-    from app.demo import DemoDataRefused, has_real_data, seed
+    from app.demo import DemoDataRefused, has_real_data, seed, seed_year
 
     if if_empty and has_real_data():
         click.echo("The database already holds data; demo data not loaded.")
         return
+    if order_count is None and (customers or products):
+        raise click.UsageError("--customers and --products size a year of history: give --orders too.")
+    total = order_count or 600
     try:
-        counts = seed(force=force)
+        with click.progressbar(length=total, label="Orders", file=sys.stderr) as bar:
+            if order_count is None:
+                counts = seed(force=force, progress=bar.update)
+            else:
+                counts = seed_year(orders=order_count, customers=customers or 5000, products=products or 20000,
+                                   force=force, progress=bar.update)
     except DemoDataRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())

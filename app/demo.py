@@ -1,29 +1,34 @@
 """Demo data: a catalogue, customers, users and 13 months of orders in every status.
 
-Everything goes through the same services the app uses, with the clock set back, so
-stock, reservations, revisions and the event history are as real as the app makes them.
+The catalogue, the customers and the history older than a month are written in bulk by
+app/demo_year.py, row for row as the services write them; the last month's orders go
+through the same services the app uses, with the clock set back, so the open orders'
+stock, reservations, revisions and events are as real as the app makes them. No PDF is
+rendered while seeding.
 """
 
 import random
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import render_template
 from sqlalchemy import func, select
 from stdnum.gb import vat as gb_vat
 
 from app.auth.models import User
 from app.auth.services import create_user
-from app.catalog import services as stock
-from app.catalog.models import CustomerPrice, PriceBreak, PriceList, PriceListItem, Product
-from app.customers.models import Address, Customer
+from app.catalog.models import PriceList, PriceListItem, Product
+from app.customers.models import Customer
 from app.extensions import db
 from app.orders import lifecycle, requests
 from app.orders import services as orders
 from app.orders.amendments import Amendment, amend_order
 from app.orders.communications import log_communication
-from app.orders.confirmation import confirmations_suppressed
+from app.orders.confirmation import confirmation_context, confirmations_suppressed
 from app.orders.models import Order
+from app.orders.notices import Notice, tell_customer
+from app.orders.status_links import status_url
 from app.timeutil import frozen_clock, utcnow
 
 DEMO_USERS = [
@@ -47,11 +52,12 @@ STREETS = ["High Street", "Station Road", "Mill Lane", "Church Street", "Victori
            "Bridge Street", "Kings Road", "Queen Street", "Market Place"]
 TOWNS = [("Leeds", "LS1"), ("York", "YO1"), ("Bristol", "BS1"), ("Derby", "DE1"), ("Bath", "BA1"),
          ("Hull", "HU1"), ("Exeter", "EX1"), ("Chester", "CH1")]
+FIRST_NAMES = ["Alex", "Jo", "Priya", "Tom", "Mei", "Sam"]
+LAST_NAMES = ["Hart", "Khan", "Lee", "Ward", "Shaw"]
 INSTRUCTIONS = ["", "", "", "Deliver to goods-in at the rear.", "Call 30 minutes before arrival.",
                 "Leave with reception.", "Forklift on site.", "Fragile: do not stack."]
 
-# Where an order of a given age ends up: (status, weight) for old and recent orders.
-OLD_OUTCOMES = [("delivered", 70), ("collected", 18), ("cancelled", 10), ("dispatched", 0.6)]
+# Where an order of the last month ends up: (status, weight); older ones: app/demo_year.py.
 RECENT_OUTCOMES = [("draft", 10), ("confirmed", 22), ("picking", 10), ("packed", 8),
                    ("dispatched", 12), ("ready_for_pickup", 6), ("delivered", 18),
                    ("collected", 6), ("cancelled", 8)]
@@ -73,26 +79,76 @@ def has_real_data() -> bool:
     )
 
 
-def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7) -> dict:
-    """Load the demo data set; refuse if the database holds data unless `force`."""
-    if has_real_data() and not force:
-        raise DemoDataRefused("The database already holds customers or orders; use --force to add demo data anyway.")
+def seed(*, force=False, products=300, customers=80, order_count=600, rng_seed=7, progress=None) -> dict:
+    """Load the demo data set; refuse if the database holds data unless `force`.
+
+    The catalogue, the customers and the orders older than a month are written in bulk
+    (app/demo_year.py); the last month's orders go through the services with the clock set
+    back, so the open orders are as real as the app makes them. No PDF is rendered: the
+    documents are made when first opened."""
+    refuse_real_data(force)
     rng = random.Random(rng_seed)
-    start = utcnow() - timedelta(days=395)
+    now = utcnow()
+    start = now - timedelta(days=395)
+    recent = order_count // 5  # a busy last month, so every dashboard has work on it
     with _objects_kept_after_commit():
         users = _users()
-        with frozen_clock(start):
-            catalogue = _products(rng, products, users["inventory"])
-            people = _customers(rng, customers)
-            _prices(rng, catalogue, people)
-        db.session.commit()
-        made = _orders(rng, catalogue, people, users, order_count, start)
-        _contact_log(rng, users)
-        _pick_release_asked(users["sales"])
-        _accounts(catalogue, people)
-        settle_notifications(keep_unread=6)
-        db.session.commit()
-    return {"products": len(catalogue), "customers": len(people), "orders": made, "users": len(users)}
+        builder = _bulk(users, rng_seed, progress, products, customers, start)
+        builder.orders(order_count - recent, builder.items, builder.buyers, start, now - timedelta(days=30))
+        builder.finish()
+        catalogue, people = _loaded(Product, builder.items), _loaded(Customer, builder.buyers)
+        with confirmations_suppressed():
+            _orders(rng, catalogue, people, users, recent, progress)
+        _finish(catalogue, people, users)
+    return {"products": len(catalogue), "customers": len(people), "orders": order_count, "users": len(users)}
+
+
+def seed_year(*, orders, customers=5000, products=20000, force=False, rng_seed=7, progress=None) -> dict:
+    """A year of history at the size asked (e.g. 100,000 orders), every order written in bulk."""
+    refuse_real_data(force)
+    now = utcnow()
+    start = now - timedelta(days=395)
+    with _objects_kept_after_commit():
+        users = _users()
+        builder = _bulk(users, rng_seed, progress, products, customers, start)
+        builder.orders(orders, builder.items, builder.buyers, start, now - timedelta(minutes=30))
+        builder.finish()
+        catalogue, people = _loaded(Product, builder.items), _loaded(Customer, builder.buyers)
+        _finish(catalogue, people, users)
+    return {"products": len(catalogue), "customers": len(people), "orders": orders, "users": len(users)}
+
+
+def refuse_real_data(force: bool) -> None:
+    if has_real_data() and not force:
+        raise DemoDataRefused("The database already holds customers or orders; use --force to add demo data anyway.")
+
+
+def _bulk(users, rng_seed, progress, products, customers, start):
+    """The catalogue, customers and prices, written in bulk; the builder goes on with orders."""
+    from app.demo_year import YearBuilder
+
+    db.session.commit()
+    builder = YearBuilder(users, rng_seed, progress)
+    builder.items = builder.products(products, (QUALIFIERS, ITEMS, SIZES), start)
+    builder.buyers = builder.customers(customers, (COMPANIES, TRADES, STREETS, TOWNS, FIRST_NAMES, LAST_NAMES), start)
+    builder.prices(builder.items, builder.buyers)
+    builder.flush()
+    return builder
+
+
+def _loaded(model, made) -> list:
+    """The rows the builder wrote, as objects for the services."""
+    ids = [m.id for m in made]
+    found = {o.id: o for o in db.session.execute(select(model).where(model.id.in_(ids))).scalars()} if ids else {}
+    return [found[i] for i in ids]
+
+
+def _finish(catalogue, people, users) -> None:
+    _contact_log(users)
+    _pick_release_asked(users["sales"])
+    _accounts(catalogue, people)
+    settle_notifications(keep_unread=6)
+    db.session.commit()
 
 
 @contextmanager
@@ -149,33 +205,6 @@ def _users() -> dict[str, User]:
     return users
 
 
-def _products(rng, count, receiver) -> list[Product]:
-    catalogue = []
-    for i in range(1, count + 1):
-        sku = f"SKU-{i:04d}"
-        product = db.session.execute(select(Product).where(Product.sku == sku)).scalar_one_or_none()
-        if product is None:
-            name = f"{rng.choice(QUALIFIERS)} {rng.choice(ITEMS).lower()} {rng.choice(SIZES)}"
-            product = Product(
-                sku=sku, name=name[0].upper() + name[1:],
-                unit_price=Decimal(rng.choice([1, 2, 3, 5, 8, 12, 20, 35, 60, 120, 250])) + Decimal(rng.randint(0, 99)) / 100,
-                bin_location=f"{'ABCDEF'[i % 6]}-{(i // 6) % 20 + 1:02d}-{i % 4 + 1}",
-                lead_time_days=rng.choice([3, 5, 7, 10, 14, 21]), reorder_point=rng.choice([5, 10, 20, 40]),
-                tax_rate=_demo_tax_rate(i),
-            )
-            db.session.add(product)
-            db.session.flush()
-            opening = rng.randint(2, 8) if _scarce(sku) else rng.randint(60, 400)
-            stock.move_stock(product.id, "receipt", opening, "Opening stock", actor=receiver)
-        catalogue.append(product)
-    return catalogue
-
-
-def _demo_tax_rate(i: int) -> Decimal:
-    """Most products at the standard 20 %, some at the reduced 5 %, a few zero-rated."""
-    return Decimal("0") if i % 25 == 0 else Decimal("5") if i % 15 == 0 else Decimal("20")
-
-
 def _demo_vat_number(i: int) -> str:
     """A GB VAT number with valid check digits (python-stdnum checks them like the forms do)."""
     for check in range(100):
@@ -209,68 +238,23 @@ def _accounts(catalogue, people) -> None:
     db.session.flush()
 
 
-def _customers(rng, count) -> list[Customer]:
-    people = []
-    for i in range(1, count + 1):
-        code = f"C{i:04d}"
-        customer = db.session.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
-        if customer is None:
-            company = f"{COMPANIES[i % len(COMPANIES)]} {TRADES[(i * 7) % len(TRADES)]}"
-            if i > len(COMPANIES):
-                company += f" {['Ltd', 'plc', '& Sons', 'Group'][i % 4]}"
-            town, postcode = rng.choice(TOWNS)
-            customer = Customer(
-                code=code, name=company, contact_name=rng.choice(["Alex", "Jo", "Priya", "Tom", "Mei", "Sam"]) + " " + rng.choice(["Hart", "Khan", "Lee", "Ward", "Shaw"]),
-                email=f"orders@{company.split()[0].lower()}{i}.example.com", phone=f"0113 496 0{i:03d}",
-            )
-            customer.addresses.append(Address(
-                label="Main", is_default=True,
-                text=f"{rng.randint(1, 120)} {rng.choice(STREETS)}\n{town}\n{postcode} {rng.randint(1, 9)}AB"))
-            db.session.add(customer)
-        people.append(customer)
-    db.session.flush()
-    return people
-
-
-def _prices(rng, catalogue, people) -> None:
-    """Quantity breaks on every tenth product; agreed prices for every fifth customer."""
-    for product in catalogue[::10]:
-        if not db.session.execute(select(PriceBreak.id).where(PriceBreak.product_id == product.id)).first():
-            for minimum, discount in ((10, Decimal("0.95")), (50, Decimal("0.90"))):
-                db.session.add(PriceBreak(product_id=product.id, min_quantity=minimum,
-                                          unit_price=(product.unit_price * discount).quantize(Decimal("0.01"))))
-    for customer in people[::5]:
-        for product in rng.sample(catalogue, 3):
-            if not db.session.execute(select(CustomerPrice.id).where(
-                    CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).first():
-                db.session.add(CustomerPrice(customer_id=customer.id, product_id=product.id,
-                                             unit_price=(product.unit_price * Decimal("0.92")).quantize(Decimal("0.01"))))
-    db.session.flush()
-
-
-def _orders(rng, catalogue, people, users, count, start) -> int:
+def _orders(rng, catalogue, people, users, count, progress=None) -> int:
+    """The last month's orders, through the services with the clock set back."""
     now = utcnow()
-    recent_count = count // 5  # a busy last month, so every dashboard has work on it
-    times = sorted(
-        [start + timedelta(minutes=rng.randint(60, 365 * 24 * 60)) for _ in range(count - recent_count)]
-        + [now - timedelta(minutes=rng.randint(30, 30 * 24 * 60)) for _ in range(recent_count)]
-    )
-    favourites = {c.id: rng.sample(catalogue, 12) for c in people}
+    times = sorted(now - timedelta(minutes=rng.randint(30, 30 * 24 * 60)) for _ in range(count))
+    favourites = {c.id: rng.sample(catalogue, min(12, len(catalogue))) for c in people}
     statuses_seen = set()
     for n, created in enumerate(times):
         customer = rng.choice(people)
-        recent = (now - created).days < 30
-        outcome = _pick(rng, RECENT_OUTCOMES if recent else OLD_OUTCOMES)
+        outcome = _pick(rng, RECENT_OUTCOMES)
         if n >= count - 9:  # make sure every status is on the demo screens
             outcome = next((s for s, _ in RECENT_OUTCOMES if s not in statuses_seen), outcome)
         statuses_seen.add(outcome)
-        # Scarce products run short only lately: older orders were served in full long ago.
-        choices = favourites[customer.id] if recent else [p for p in favourites[customer.id] if not _scarce(p.sku)]
-        if not recent and n % 25 == 0:
-            _restock(catalogue, created, users["inventory"])
-        _one_order(rng, customer, choices, users, created, outcome, now)
+        _one_order(rng, customer, favourites[customer.id], users, created, outcome, now)
         if n % 50 == 49:
             db.session.commit()
+        if progress:
+            progress(1)
     db.session.commit()
     return count
 
@@ -303,15 +287,7 @@ def _pick(rng, weighted):
     return rng.choices([s for s, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
-def _restock(catalogue, at, receiver) -> None:
-    """The supplier's regular delivery: products running low are topped up (not the scarce ones)."""
-    with frozen_clock(at - timedelta(minutes=5)):
-        for product in catalogue:
-            if not _scarce(product.sku) and product.on_hand - product.reserved < 80:
-                stock.move_stock(product.id, "receipt", 250, "Supplier delivery", actor=receiver)
-
-
-def _scarce(sku: str) -> bool:
+def is_scarce(sku: str) -> bool:
     """Every twelfth product has little stock, so recent orders show shortages and backorders."""
     return int(sku.rsplit("-", 1)[1]) % 12 == 0
 
@@ -340,8 +316,7 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
             break  # shipped in part: the rest waits on a backorder, as it would for real
         at = min(at + timedelta(hours=rng.choice([0.2, 1, 3, 20, 26, 50])), now - timedelta(minutes=5))
         actor = users["sales"] if step == "submit" else users["fulfillment"]
-        quiet = confirmations_suppressed() if (now - created).days >= 30 else nullcontext()
-        with frozen_clock(at), quiet:
+        with frozen_clock(at):
             if step == "submit":
                 order.requested_date = (at + timedelta(days=rng.randint(2, 10))).date()
                 if request is not None:
@@ -351,6 +326,8 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
             if step in ("dispatch", "collect") and request is not None and request.status == "approved":
                 requests.complete_request(order, request.id, users[request.owner_team])
             orders.transition(order, step, actor, notify_customer=False, **_shipment_details(rng, step))
+            if step == "submit":
+                _confirmation_email(order, actor)
     if order.status == "confirmed" and rng.random() < 0.25:
         with frozen_clock(min(at + timedelta(hours=2), now - timedelta(minutes=2))):
             if rng.random() < 0.5:
@@ -365,7 +342,19 @@ def _one_order(rng, customer, favourites, users, created, outcome, now):
             lifecycle.set_hold(order, users["sales"], "Awaiting customer credit check")
 
 
-def _contact_log(rng, users) -> None:
+def _confirmation_email(order, actor) -> None:
+    """The confirmation email as `issue_confirmation` queues it, without rendering its PDF
+    at seed time (a demo of minutes otherwise; documents are made when first opened)."""
+    context = confirmation_context(order)
+    if order.customer.email:
+        context["status_url"] = status_url(order, actor)
+    tell_customer(order, Notice("confirmation", f"Order confirmation {order.number}",
+                                render_template("mail/confirmation.txt", doc=context),
+                                html=render_template("mail/confirmation.html", doc=context),
+                                confirms_revision=order.revision), actor)
+
+
+def _contact_log(users) -> None:
     """Calls on a few recent orders, and two confirmation emails in trouble for the manager."""
     from app.mail.models import OutboxMessage
 
