@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, FetchedValue, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -28,6 +28,9 @@ class Event(db.Model):
     summary: Mapped[str] = mapped_column(String(300))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # PostgreSQL: the writing transaction's id, filled by the database (migration 1403feed);
+    # the live feed's commit-order-safe position (app/live/feed.py). SQLite: NULL.
+    txid: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue(), index=True)
     actor = relationship("User")
     order = relationship("Order", viewonly=True)
     customer = relationship("Customer", viewonly=True)

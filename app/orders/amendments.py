@@ -5,6 +5,7 @@ transaction, and re-confirmed."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from app.catalog import services as stock
 from app.catalog.pricing import price_for
@@ -290,17 +291,20 @@ def _added_line(order: Order, product, quantity: int) -> LinePreview:
 
 def _apply(order: Order, amendment: Amendment) -> None:
     lines = {line.id: line for line in order.lines}
+    changes = []  # (product id, change): stock rows are locked in product id order (services.by_product)
     for line_id, quantity in amendment.quantities.items():
         if line_id not in lines:
             raise OrderError("A line of the form is no longer on the order; reload and try again.")
         if quantity < 0 or quantity > 100_000:
             raise OrderError("Quantities must be from 0 (remove) to 100,000.")
         if quantity != lines[line_id].quantity:
-            _change_quantity(order, lines[line_id], quantity)
+            changes.append((lines[line_id].product_id, partial(_change_quantity, order, lines[line_id], quantity)))
     for product, quantity in amendment.additions:
         if quantity < 1 or quantity > 100_000:
             raise OrderError(f"{product.sku}: quantity must be from 1 to 100,000.")
-        _add(order, product, quantity)
+        changes.append((product.id, partial(_add, order, product, quantity)))
+    for _product_id, change in sorted(changes, key=lambda c: c[0]):  # stable: a line's change before its addition
+        change()
     for name, value in amendment.header.items():
         if not same_text(getattr(order, name), value):  # keep the stored text if only whitespace differs
             setattr(order, name, value)

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.orders import lifecycle, waves
 from app.orders.notices import tell_date_moved
 from app.orders.promising import apply_promise, promise_for
-from app.orders.services import OrderError, transition
+from app.orders.services import OrderError, by_product, transition
 from app.orders.waves import PickWave
 
 
@@ -146,7 +146,8 @@ def finish_pick(order, actor) -> dict[str, int]:
     _check_picking(order, actor)
     if not any(picked_now(line) > 0 for line in order.lines):
         raise OrderError("Nothing has been picked yet. Scan the items, or release the pick if none can be found.")
-    shorts = {line.sku: _short_pick(order, line, actor) for line in order.lines if still_to_pick(line) > 0}
+    short = {line.id: _short_pick(order, line, actor) for line in by_product(order.lines) if still_to_pick(line) > 0}
+    shorts = {line.sku: short[line.id] for line in order.lines if line.id in short}
     transition(order, "pack", actor)
     if shorts:
         _repromise_short(order, actor, shorts)

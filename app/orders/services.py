@@ -128,7 +128,8 @@ def reserve_line(line: OrderLine) -> None:
 
 def by_product(lines) -> list[OrderLine]:
     """Lines in the order their stock rows are locked: always by product id, so two
-    orders naming the same products never wait for each other in a circle (deadlock)."""
+    orders naming the same products never wait for each other in a circle (deadlock).
+    Every operation that changes the stock of several products goes through this."""
     return sorted(lines, key=lambda line: line.product_id)
 
 
@@ -169,7 +170,7 @@ def cancel_order(order: Order, actor, reason: str = "", *, tell: bool = True) ->
     lifecycle.check(order, "cancel", actor)
     if order.on_hold:  # a cancelled order is closed: it must not stay held with no way to release it
         lifecycle.release_hold(order, actor)
-    for line in order.lines:
+    for line in by_product(order.lines):
         stock.release_stock(line.product_id, line.qty_reserved)
         line.qty_reserved = 0
         line.qty_backordered = 0
@@ -189,7 +190,7 @@ def _ship_picked(order: Order, actor, **details) -> Shipment:
     """Everything picked and not yet shipped leaves the building as one shipment."""
     shipment = Shipment(order_id=order.id, method=order.method,
                         created_by_id=actor.id if actor else None, **details)
-    for line in order.lines:
+    for line in by_product(order.lines):
         quantity = line.qty_picked - line.qty_shipped
         if quantity <= 0:
             continue
