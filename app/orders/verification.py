@@ -66,8 +66,9 @@ def customer_history(order: Order, recent_count: int = 5) -> History:
     """The customer's earlier (not draft, not cancelled) orders, newest first."""
     earlier = (Order.customer_id == order.customer_id, Order.id != order.id,
                Order.status.not_in(("draft", "cancelled")))
-    recent = db.session.execute(
+    recent = db.session.execute(  # with their lines: the panel shows each one's total
         select(Order).where(*earlier).order_by(Order.created_at.desc()).limit(recent_count)
+        .options(selectinload(Order.lines))
     ).scalars().all()
     quantities: dict[str, list[int]] = {}
     for sku, quantity in db.session.execute(
