@@ -4,7 +4,7 @@
 import re
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.dates import format_date, format_datetime, get_date_format
 from babel.dates import parse_date as babel_parse_date
@@ -26,7 +26,13 @@ def money(value) -> str:
     keep plain decimals ("1234.50") instead."""
     if value is None:
         return ""
-    return format_currency(Decimal(value), setting("CURRENCY"), locale=business_locale())
+    return _currency(Decimal(value), setting("CURRENCY"), business_locale())
+
+
+@lru_cache(maxsize=4096)
+def _currency(value: Decimal, currency: str, locale) -> str:
+    """Babel's formatting, remembered: a page shows the same few amounts many times over."""
+    return format_currency(value, currency, locale=locale)
 
 
 def percent(rate) -> str:

@@ -118,7 +118,8 @@ def _customer_rows(customer_id: int | None, ids: list[int], on: date) -> dict[in
 
 def _price_list_rows(customer_id: int | None, ids: list[int], on: date) -> dict[int, list]:
     """The items of the customer's active price list valid on `on`, per product, like above."""
-    if customer_id is None:
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None  # loaded already, mostly
+    if customer is None or customer.price_list_id is None:
         return {}
     rows: dict[int, list] = {}
     for row in db.session.execute(

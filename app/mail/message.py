@@ -11,8 +11,10 @@ from app.extensions import db
 from app.settings.store import setting
 
 
-def build_email(row) -> EmailMessage:
-    """The email for an outbox row. The same row always gives the same headers and body."""
+def build_email(row, attachment: bytes | None = None) -> EmailMessage:
+    """The email for an outbox row. The same row always gives the same headers and body.
+    `attachment`: the document's bytes when the caller has them and the session may not
+    (rendered and stored on another connection)."""
     config = current_app.config
     email = EmailMessage()
     email["From"] = formataddr((setting("BUSINESS_NAME"), config["MAIL_FROM"]))
@@ -25,6 +27,8 @@ def build_email(row) -> EmailMessage:
         email.add_alternative(row.body_html, subtype="html")
     if row.document_id:
         document = db.session.get(Document, row.document_id)
-        email.add_attachment(document.content, maintype="application", subtype="pdf",
-                             filename=document.filename)
+        content = attachment or document.content
+        if content is None:  # the relay renders it first (app/mail/relay.py): that failed
+            raise ValueError(f"{document.filename} is not rendered yet")
+        email.add_attachment(content, maintype="application", subtype="pdf", filename=document.filename)
     return email

@@ -13,6 +13,11 @@ carries our claim token. A failure puts it back to `queued` with exponential bac
 OUTBOX_MAX_ATTEMPTS, or when the server refuses it for good (5xx), it is `failed`, shown on
 the order and on the manager's dashboard, and a person can queue it again.
 
+Attachments. A confirmation is issued without its PDF (app/documents/deferred.py): before
+sending, the relay renders it outside any transaction and stores the bytes in a short
+transaction of its own (unless the document was opened, and so stored, first). A render
+that fails is a failed attempt like any other, retried with backoff.
+
 What is guaranteed.
 - Never lost: a message is committed with the change that caused it, and it stays in the
   outbox until a transport has accepted it. SMTP down or a relay killed mid-send leaves it
@@ -34,6 +39,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from app.database import reading_only
+from app.documents.deferred import keep_rendered, pending_render, render_deferred
 from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
@@ -119,6 +126,23 @@ def _event(kind: str, summary: str, row, actor=None) -> None:
     record_event(kind, summary[:300], actor=actor, order=row.order)
 
 
+def _render_attachment(message_id: int) -> None:
+    """Render the message's document if it is still to be rendered: read its values, end the
+    transaction, render with none open, then store the bytes in a short one (committed)."""
+    with reading_only():
+        document_id = db.session.scalar(select(OutboxMessage.document_id).where(OutboxMessage.id == message_id))
+        pending = pending_render(document_id) if document_id else None
+        db.session.rollback()
+    if pending is None:
+        return
+    try:
+        keep_rendered(db.session.connection(), document_id, render_deferred(pending.template, pending.context))
+        db.session.commit()
+    except Exception:  # noqa: BLE001  the send then fails for want of the PDF, and is retried
+        log.exception("Rendering document %s for outbox message %s failed", document_id, message_id)
+        db.session.rollback()
+
+
 def _deliver(row, token: str, transport, run: RelayRun) -> None:
     try:
         transport.send(build_email(row), row)
@@ -143,6 +167,7 @@ def run_once(batch: int = 50, should_stop=lambda: False) -> RelayRun:
             if not ids:
                 break
             for message_id in ids:
+                _render_attachment(message_id)
                 _deliver(db.session.get(OutboxMessage, message_id), token, transport, run)
                 if should_stop():
                     break

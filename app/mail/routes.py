@@ -17,7 +17,7 @@ from app.orders.permissions import require, roles_for
 from app.pagination import paginate
 from app.web.inputs import choice_arg, page_arg, search_arg
 from app.web.navigation import back_url
-from app.web.rendering import render
+from app.web.rendering import document_bytes, render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
@@ -62,14 +62,20 @@ def message(message_id):
     order = db.session.get(Order, row.order_id) if row.order_id else None
     document = db.session.get(Document, row.document_id) if row.document_id else None
     return render("mail/message.html", message=row, order=order, document=document,
-                           email=build_email(row))
+                           email=build_email(row, _attachment(row)))
+
+
+def _attachment(row) -> bytes | None:
+    """The bytes the relay attaches (a document not rendered yet is rendered now, stored aside)."""
+    document = db.session.get(Document, row.document_id) if row.document_id else None
+    return document_bytes(document)[0] if document is not None else None
 
 
 @bp.get("/<int:message_id>.eml")
 def eml(message_id):
     """The message as an .eml file, byte for byte what the relay hands over."""
     row = _message(message_id)
-    response = current_app.response_class(bytes(build_email(row)), mimetype="message/rfc822")
+    response = current_app.response_class(bytes(build_email(row, _attachment(row))), mimetype="message/rfc822")
     response.headers["Content-Disposition"] = f'attachment; filename="message-{row.id}.eml"'
     return response
 

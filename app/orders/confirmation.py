@@ -1,8 +1,10 @@
 """Confirming an order to the customer: the PDF, the email in the outbox, the log entry.
 
-`issue_confirmation` runs inside the transaction that confirmed the order, so the PDF,
-the outbox message, the Communication row and the Event are committed together with the
-order, or not at all.
+`issue_confirmation` runs inside the transaction that confirmed the order, so the document
+(what its PDF will show, frozen), the outbox message, the Communication row and the Event are
+committed together with the order, or not at all. The PDF itself is rendered after commit,
+outside the writer's transaction (app/documents/deferred.py): by the mail relay before it
+sends, or when the document is first opened.
 """
 
 from contextlib import contextmanager
@@ -12,8 +14,8 @@ from flask import render_template
 from sqlalchemy import select
 
 from app.documents.company import company_details
-from app.documents.pdf import render_pdf
-from app.documents.store import find_document, store_document
+from app.documents.deferred import issue_deferred, render_deferred
+from app.documents.store import find_document
 from app.extensions import db
 from app.formatting import money, percent
 from app.orders.models import Revision
@@ -25,14 +27,15 @@ from app.orders.status_links import status_url
 from app.timeutil import business_today, local
 
 KIND = "confirmation"
+TEMPLATE = "documents/confirmation.html"  # the confirmation and the cancellation notice
 CANCELLATION = "cancellation"  # the document kind of a cancellation notice
 _suppressed: ContextVar[bool] = ContextVar("confirmations_suppressed", default=False)
 
 
 @contextmanager
 def confirmations_suppressed():
-    """Confirm orders without issuing confirmations inside the block (demo history only:
-    a year of old orders would otherwise take minutes of PDF rendering)."""
+    """Confirm orders without issuing confirmations inside the block (demo history only, and
+    tests that do not look at them: no document, email or communication is written)."""
     token = _suppressed.set(True)
     try:
         yield
@@ -104,7 +107,7 @@ def confirmation_context(order) -> dict:
 
 
 def render_confirmation(context: dict) -> bytes:
-    return render_pdf("documents/confirmation.html", doc=context)
+    return render_deferred(TEMPLATE, context)
 
 
 def _confirmation_subject(order, kind: str) -> str:
@@ -117,14 +120,15 @@ def _confirmation_subject(order, kind: str) -> str:
 
 
 def issue_confirmation(order, actor, kind: str = "confirmation"):
-    """Issue the confirmation of the order's current revision: PDF stored, the customer told
+    """Issue the confirmation of the order's current revision: the document (rendered after
+    commit) stored, the customer told
     by their preferred channel (app/orders/notices.py), Event recorded. Flushes; the caller
     commits. Returns the Document. `kind` "reconfirmation": a special request was decided."""
     if _suppressed.get():
         return None
     context = confirmation_context(order)
-    document = find_document(order.id, KIND, order.revision) or store_document(
-        order, KIND, render_confirmation(context), confirmation_filename(order.number, order.revision),
+    document = find_document(order.id, KIND, order.revision) or issue_deferred(
+        order, KIND, TEMPLATE, context, confirmation_filename(order.number, order.revision),
         revision=order.revision, actor=actor)
     if order.customer.email:  # the customer's status page, in the email only (not on the PDF)
         context["status_url"] = status_url(order, actor)
@@ -151,8 +155,8 @@ def issue_cancellation(order, actor, reason: str = ""):
     if _suppressed.get() or not order.number:
         return None
     context = cancellation_context(order, reason)
-    document = find_document(order.id, CANCELLATION, order.revision) or store_document(
-        order, CANCELLATION, render_confirmation(context), cancellation_filename(order.number, order.revision),
+    document = find_document(order.id, CANCELLATION, order.revision) or issue_deferred(
+        order, CANCELLATION, TEMPLATE, context, cancellation_filename(order.number, order.revision),
         revision=order.revision, actor=actor)
     tell_customer(order, Notice(
         CANCELLATION, f"Order {order.number} cancelled", render_template("mail/cancellation.txt", doc=context),

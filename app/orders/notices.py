@@ -46,7 +46,7 @@ class Notice:
     subject: str
     text: str
     html: str = ""
-    document: object = None  # a stored Document, attached to the email
+    document: object = None  # a Document (rendered after commit at the latest), attached to the email
     confirms_revision: int | None = None  # the confirmation kinds: the revision they confirm
     after: dict | None = None  # extra facts for the event (the shipment, the dates)
 
@@ -88,8 +88,8 @@ def _email(order, notice: Notice, actor) -> Communication:
         confirms_revision=notice.confirms_revision, user_id=actor.id if actor else None)
     db.session.add(entry)
     facts = {"notice": notice.kind, "outbox_id": message.id, "message_id": message.message_id}
-    if notice.document is not None:
-        facts["document_sha256"] = notice.document.sha256
+    if notice.document is not None:  # a deferred document has its SHA-256 once rendered, after commit
+        facts["document_id"] = notice.document.id
     record_event(EVENTS.get(notice.kind, ("notice.queued",))[0], f"{label} queued to {address}: {notice.subject}",
                  order=order, actor=actor, after=facts | (notice.after or {}))
     db.session.flush()

@@ -121,8 +121,9 @@ def reserve_line(line: OrderLine) -> None:
     """Reserve what stock allows for the part of a line not yet reserved, shipped or
     backordered; the rest of the line is backordered."""
     wanted = line.quantity - line.qty_reserved - line.qty_shipped - line.qty_backordered
-    in_full = wanted > 0 and stock.reserve_stock(line.product_id, wanted)
-    line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
+    if wanted > 0:  # nothing to ask the stock row for otherwise (a line the draft step reserved)
+        in_full = stock.reserve_stock(line.product_id, wanted)
+        line.qty_reserved += wanted if in_full else stock.reserve_up_to(line.product_id, wanted)
     line.qty_backordered = line.quantity - line.qty_reserved - line.qty_shipped
 
 

@@ -19,7 +19,7 @@ from app.errors import NotAllowed, Refusal
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.email_reading import email_checks
-from app.orders.models import Order, OrderLine, VerificationFlag
+from app.orders.models import InboundEmail, Order, OrderLine, VerificationFlag
 from app.orders.money import ZERO, order_totals
 from app.orders.states import OPEN_STATUSES
 from app.settings.store import setting
@@ -66,8 +66,9 @@ def customer_history(order: Order, recent_count: int = 5) -> History:
     """The customer's earlier (not draft, not cancelled) orders, newest first."""
     earlier = (Order.customer_id == order.customer_id, Order.id != order.id,
                Order.status.not_in(("draft", "cancelled")))
-    recent = db.session.execute(
+    recent = db.session.execute(  # with their lines: the panel shows each one's total
         select(Order).where(*earlier).order_by(Order.created_at.desc()).limit(recent_count)
+        .options(selectinload(Order.lines))
     ).scalars().all()
     quantities: dict[str, list[int]] = {}
     for sku, quantity in db.session.execute(
@@ -156,8 +157,10 @@ def _credit(order: Order) -> list[Finding]:
 def _email_lines(order: Order) -> list[Finding]:
     """Lines of the order's emails that look like order lines but could not be read: each is
     a check until the rep has entered it (or decided it is nothing)."""
+    messages = db.session.execute(  # only what the check reads: never the stored .eml itself
+        select(InboundEmail.id, InboundEmail.problems).where(InboundEmail.order_id == order.id).order_by(InboundEmail.id))
     return [Finding(f"email_line:{message.id}:{n}", "email_line", check[:300])
-            for message in order.inbound_emails for n, check in enumerate(email_checks(message.problems), start=1)]
+            for message in messages for n, check in enumerate(email_checks(message.problems), start=1)]
 
 
 def findings(order: Order, history: History | None = None) -> list[Finding]:

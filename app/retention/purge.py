@@ -15,7 +15,8 @@ delivered, collected or cancelled more than RETENTION_MONTHS ago:
   - the bytes of the order's documents (confirmations, pick lists, packing slips all print
     the address) and of the files attached to it (a customer's PO, drawings): the row, its file
     name and the SHA-256 of what was issued stay, so the document's existence and a copy's
-    authenticity can still be shown; an attachment's note;
+    authenticity can still be shown (a confirmation never rendered had no bytes yet: its frozen
+    values go, and it stays without a SHA-256); an attachment's note;
   - the text of the notes between teams (they quote callers and addresses); who wrote
     each, when and the teams it told stay;
   - in revisions, the address and instructions of the snapshot and diff, who asked and how
@@ -86,7 +87,7 @@ SCRUBS = (
           {"to_address": REMOVED, "body_text": REMOVED, "body_html": removed(OutboxMessage.body_html),
            "last_error": removed(OutboxMessage.last_error)},
           OutboxMessage.status.in_(("sent", "failed"))),  # never one the relay may still send
-    Scrub("documents", Document, {"content": REMOVED_PDF}),  # attachments' bytes too (kind "attachment")
+    Scrub("documents", Document, {"content": REMOVED_PDF, "context": None}),  # attachments' bytes too (kind "attachment")
     Scrub("attachment notes", OrderAttachment, {"note": removed(OrderAttachment.note)}, OrderAttachment.note != ""),
     Scrub("notes between teams", OrderNote, {"body": removed(OrderNote.body)}),
 )

@@ -17,6 +17,9 @@ from htmx_flask import make_response
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
 
+from app.bookkeeping import aside
+from app.documents.deferred import keep_rendered, render_deferred
+
 
 def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int = 200,
            retarget: str | None = None, reswap: str | None = None, push_url: str | None = None, **context):
@@ -76,6 +79,17 @@ def pdf_response(content: bytes, filename: str, etag: str | None = None):
     return response.make_conditional(request)
 
 
+def document_bytes(document) -> tuple[bytes, str | None]:
+    """The stored bytes of an issued document and their SHA-256. A document not rendered yet
+    (app/documents/deferred.py) is rendered now, outside the request's transaction, and
+    stored aside: if someone stored it first, theirs are the bytes returned."""
+    if document.content is not None:
+        return document.content, document.sha256
+    content = render_deferred(document.template, document.context)
+    return aside(lambda connection: keep_rendered(connection, document.id, content), default=(content, None))
+
+
 def document_response(document):
-    """The stored bytes of an issued document, as they were issued."""
-    return pdf_response(document.content, document.filename, document.sha256)
+    """The stored bytes of an issued document, as they were issued (rendered on first open)."""
+    content, sha256 = document_bytes(document)
+    return pdf_response(content, document.filename, sha256)

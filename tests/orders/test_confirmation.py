@@ -1,13 +1,13 @@
 """The confirmation: PDF content, stored once per revision, served from the store, same transaction
 as the order, and a renderer that fetches nothing outside static/."""
 
-import hashlib
 import socket
 import threading
 
 import pytest
 from sqlalchemy import func, select
 
+from app.documents.deferred import render_now
 from app.documents.models import Document
 from app.documents.pdf import html_to_pdf
 from app.events.models import Event
@@ -42,6 +42,11 @@ def submit(order, actor, when="2026-12-01 09:00"):
 
 
 def stored(order, revision=None) -> Document:
+    """The confirmation issued, rendered (as the relay or the first open would)."""
+    return render_now(issued(order, revision))
+
+
+def issued(order, revision=None) -> Document:
     return db.session.execute(select(Document).where(
         Document.order_id == order.id, Document.kind == "confirmation",
         Document.revision == (revision or order.revision))).scalar_one()
@@ -72,8 +77,8 @@ def test_confirming_writes_pdf_email_log_and_event_in_one_transaction(make_order
     order = make_order()
     with frozen_clock(london("2026-12-01 09:00")):
         orders.submit_order(order, users["sales"])
-    document = stored(order)
-    assert document.sha256 == hashlib.sha256(document.content).hexdigest()
+    document = issued(order)  # what the PDF will show, frozen; rendered after commit
+    assert document.content is None and document.context["number"] == order.number
     message = db.session.execute(select(OutboxMessage)).scalar_one()
     assert message.to_address == order.customer.email and message.document_id == document.id
     assert message.status == "queued" and message.body_html and order.number in message.body_text

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.documents.deferred import render_now
 from app.documents.store import find_document
 from app.escalations.models import Escalation
 from app.escalations.sla import raise_breaches
@@ -15,7 +16,7 @@ from app.extensions import db
 from app.formatting import day
 from app.mail import relay
 from app.mail.models import OutboxMessage
-from app.orders import confirmation, picking, requests, services
+from app.orders import picking, requests, services
 from app.orders.amendments import Amendment, amend_order
 from app.orders.communications import note_emailed_notices
 from app.orders.models import Communication
@@ -30,7 +31,7 @@ STAND_IN = b"%PDF-1.4\n% stand-in\n"
 @pytest.fixture
 def stand_in_pdfs(monkeypatch):
     """Confirmations and cancellations are stored without rendering (tests that do not open them)."""
-    monkeypatch.setattr(confirmation, "render_confirmation", lambda context: STAND_IN)
+    monkeypatch.setattr(relay, "render_deferred", lambda template, context: STAND_IN)
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_cancelled_order_emails_a_cancellation_marked_cancelled(make_order, user
     assert cancellation.document_id == document.id and cancellation.to_address == order.customer.email
     assert cancellation.subject == f"Order {order.number} cancelled"
     assert "CANCELLED" in cancellation.body_text and "Reason: Project postponed" in cancellation.body_text
-    text = pdf_text(document.content)
+    text = pdf_text(render_now(document).content)
     assert "CANCELLED" in text and order.number in text and "Reason: Project postponed" in text
     assert document.filename == f"{order.number}-cancellation-r2.pdf"
     login("sales")

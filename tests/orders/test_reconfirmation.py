@@ -4,6 +4,7 @@ changed, and a special request approved by its team is printed for the warehouse
 import pytest
 from sqlalchemy import select
 
+from app.documents.deferred import render_now
 from app.documents.printing import print_pick_list
 from app.documents.store import find_document
 from app.extensions import db
@@ -30,7 +31,7 @@ def test_customer_receives_revision_2_with_what_changed(make_order, make_product
                                  quantities={line.id: 5}, additions=[(hinges, 2)]), users["sales"])
     db.session.commit()
 
-    document = find_document(order.id, "confirmation", 2)
+    document = render_now(find_document(order.id, "confirmation", 2))
     text = pdf_text(document.content)
     assert order.number in text and "what changed in revision 2" in text.lower()
     assert f"{bolts.sku} Steel bolt M8: quantity 3 → 5" in text
@@ -52,7 +53,7 @@ def test_request_approved_by_inventory_is_on_the_pick_list_and_the_confirmation(
     submit_order(order, users["sales"])
     db.session.commit()
 
-    confirmation = pdf_text(find_document(order.id, "confirmation", 1).content)
+    confirmation = pdf_text(render_now(find_document(order.id, "confirmation", 1)).content)
     assert "Brass instead of steel if short" in confirmation
     pick_list = pdf_text(print_pick_list(order, users["fulfillment"], "http://orderdesk.local/orders/" + order.ref).content)
     assert "Brass instead of steel if short" in pick_list
