@@ -1,7 +1,7 @@
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, url_for
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
-from app.catalog.stock import stock_mismatches
+from app.catalog.stock import STOCK_CHECK_SECONDS, check_stock, is_overdue, last_stock_check
 from app.orders.communications import open_mail_problems
 from app.orders.deliveries import awaiting_delivery, days_since
 from app.orders.lateness import (
@@ -16,6 +16,7 @@ from app.orders.queries import Queue, order_page, queue_statement, status_counts
 from app.orders.states import CLOSED_STATUSES
 from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import queue_args
+from app.web.messages import outcome
 from app.web.rendering import render
 
 bp = Blueprint("manager", __name__)
@@ -48,7 +49,18 @@ def index():
         return orders_csv(queue_statement(queue, q), f"manager-{queue.key}.csv")
     pagination = order_page(queue, q, page)
     late_count, at_risk_count = late_and_at_risk_counts()
+    stock_check = last_stock_check()
     return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=pagination,
                   lateness=lateness_of(pagination.items) if queue.key in WHY_LATE else {},
                   late_count=late_count, at_risk_count=at_risk_count, counts=status_counts(),
-                  mail_problems=open_mail_problems(), stock_mismatches=stock_mismatches())
+                  mail_problems=open_mail_problems(), stock_check=stock_check,
+                  stock_check_overdue=is_overdue(stock_check), stock_check_every=STOCK_CHECK_SECONDS // 60)
+
+
+@bp.post("/stock-check")
+def check_stock_now():
+    """Reconcile stock now rather than wait for the next scheduled check."""
+    check = check_stock()
+    flash(outcome("Stock check", f"{check.mismatch_count} product(s) do not reconcile" if check.mismatch_count
+                  else f"all {check.products_checked} products reconcile"), "error" if check.mismatch_count else "success")
+    return redirect(url_for("manager.index"))

@@ -6,17 +6,19 @@ from app.catalog import services as stock
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.models import Order, OrderLine
+from app.orders.queries import with_order_and_customer
 from app.orders.states import OPEN_STATUSES
 
 
-def waiting_lines(product_id: int) -> list[OrderLine]:
-    """Open order lines waiting for `product_id`, oldest promised date first."""
-    return list(db.session.execute(
+def waiting_lines(product_id: int, limit: int | None = None) -> list[OrderLine]:
+    """Open order lines waiting for `product_id`, oldest promised date first (the first `limit`),
+    with their order and customer."""
+    return list(db.session.execute(with_order_and_customer(
         select(OrderLine).join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.product_id == product_id, OrderLine.qty_backordered > 0,
                Order.status.in_(OPEN_STATUSES))
-        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.confirmed_at, Order.id)
-    ).scalars())
+        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.confirmed_at, Order.id).limit(limit)
+    )).scalars())
 
 
 def allocate_backorders(product, actor) -> list[tuple[OrderLine, int]]:
