@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, g, redirect, url_for
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.catalog.stock import STOCK_CHECK_SECONDS, check_stock, is_overdue, last_stock_check
@@ -21,7 +21,17 @@ from app.web.rendering import render
 
 bp = Blueprint("manager", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])
-bp.add_app_template_global(order_lateness)  # the why-late line on the order page
+
+
+def order_lateness_once(order):
+    """`order_lateness`, worked out once per request (the order page asks in two places)."""
+    known = g.setdefault("order_lateness", {})
+    if order.id not in known:
+        known[order.id] = order_lateness(order)
+    return known[order.id]
+
+
+bp.add_app_template_global(order_lateness_once, "order_lateness")  # the why-late line on the order page
 bp.add_app_template_global(days_since)
 
 QUEUES = {

@@ -1,5 +1,5 @@
 """pages fast at volume: stored stock checks; indexes for a person's newest notifications and
-the ledger sums
+the ledger sums; orders by status with their dates (the dashboards' counts)
 
 Revision ID: 1401pages
 Revises: 1316notices
@@ -31,9 +31,13 @@ def upgrade():
     op.create_index('ix_stock_checks_checked_at', 'stock_checks', ['checked_at'], unique=False)
     op.create_index('ix_notifications_user_id', 'notifications', ['user_id', 'id'], unique=False)
     op.create_index('ix_stock_movements_product_quantity', 'stock_movements', ['product_id', 'quantity'], unique=False)
+    op.create_index('ix_orders_status_changed', 'orders', ['status', 'status_changed_at'], unique=False)
+    op.create_index('ix_orders_status_promised', 'orders', ['status', 'promised_date'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_orders_status_promised', table_name='orders')
+    op.drop_index('ix_orders_status_changed', table_name='orders')
     op.drop_index('ix_stock_movements_product_quantity', table_name='stock_movements')
     op.drop_index('ix_notifications_user_id', table_name='notifications')
     op.drop_index('ix_stock_checks_checked_at', table_name='stock_checks')
