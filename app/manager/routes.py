@@ -1,3 +1,5 @@
+from functools import cache
+
 from flask import Blueprint, flash, g, redirect, url_for
 
 from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
@@ -17,7 +19,7 @@ from app.orders.states import CLOSED_STATUSES
 from app.web.csv_stream import orders_csv, wants_csv
 from app.web.inputs import queue_args
 from app.web.messages import outcome
-from app.web.rendering import render
+from app.web.rendering import lazy, render
 
 bp = Blueprint("manager", __name__)
 restrict_blueprint(bp, *DASHBOARD_ROLES["manager"])
@@ -57,14 +59,15 @@ def index():
     queue, q, page = queue_args(QUEUES)
     if wants_csv():
         return orders_csv(queue_statement(queue, q), f"manager-{queue.key}.csv")
-    pagination = order_page(queue, q, page)
-    late_count, at_risk_count = late_and_at_risk_counts()
-    stock_check = last_stock_check()
+    # each part is worked out only if the page, or the region a live refresh asks for, shows it
+    pagination = lazy(lambda: order_page(queue, q, page))
+    late_and_at_risk = lazy(late_and_at_risk_counts)
+    stock_check = cache(last_stock_check)
     return render("manager/index.html", queues=QUEUES, queue=queue, q=q, pagination=pagination,
-                  lateness=lateness_of(pagination.items) if queue.key in WHY_LATE else {},
-                  late_count=late_count, at_risk_count=at_risk_count, counts=status_counts(),
-                  mail_problems=open_mail_problems(), stock_check=stock_check,
-                  stock_check_overdue=is_overdue(stock_check), stock_check_every=STOCK_CHECK_SECONDS // 60)
+                  lateness=lazy(lambda: lateness_of(pagination.items) if queue.key in WHY_LATE else {}),
+                  late_count=lazy(lambda: late_and_at_risk[0]), at_risk_count=lazy(lambda: late_and_at_risk[1]),
+                  counts=lazy(status_counts), mail_problems=lazy(open_mail_problems), stock_check=lazy(stock_check),
+                  stock_check_overdue=lazy(lambda: is_overdue(stock_check())), stock_check_every=STOCK_CHECK_SECONDS // 60)
 
 
 @bp.post("/stock-check")
