@@ -11,6 +11,7 @@ import logging
 import time
 
 from app.api.idempotency import forget_old_keys
+from app.catalog.stock import STOCK_CHECK_SECONDS, stock_check_task
 from app.dataio.uploads import forget_old_uploads
 from app.escalations import sla
 from app.events.chain import seal_pending
@@ -29,6 +30,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("forget old rate-limit windows", forget_old_windows, 3600),
     ("forget old idempotency keys", forget_old_keys, 3600),
     ("note emailed notices as told", note_emailed_notices, 300),
+    ("stock check", stock_check_task, STOCK_CHECK_SECONDS),
 ]
 
 _last_run: dict[str, float] = {}

@@ -39,6 +39,7 @@ ROUTES = {
     "inventory.index": ("GET", "/inventory/", ("inventory", "manager"), 200),
     "fulfillment.index": ("GET", "/fulfillment/", ("fulfillment", "manager"), 200),
     "manager.index": ("GET", "/manager/", ("manager",), 200),
+    "manager.check_stock_now": ("POST", "/manager/stock-check", ("manager",), 302),
     "review.page": ("GET", "/manager/review?from=2026-01-01&to=2026-01-31", ("manager",), 200),
     "review.csv_export": ("GET", "/manager/review.csv?from=2026-01-01&to=2026-01-31", ("manager",), 200),
     "review.pdf": ("GET", "/manager/review.pdf?from=2026-01-01&to=2026-01-31", ("manager",), 200),

@@ -151,12 +151,15 @@ def test_finish_short_pick_then_dispatch_through_the_screens(client, login, make
 
 def test_manager_sees_a_warning_when_stock_does_not_reconcile(client, login, make_product):
     product = make_product(on_hand=2)
-    login("manager")
-    assert 'id="stock-warning"' not in client.get("/manager/").get_data(as_text=True)
+    token = login("manager")
+    html = client.get("/manager/").get_data(as_text=True)
+    assert 'id="stock-warning"' not in html and "Stock not checked yet" in html
     product.on_hand = 5
     db.session.commit()
-    html = client.get("/manager/").get_data(as_text=True)
-    assert 'id="stock-warning"' in html and product.sku in html
+    assert 'id="stock-warning"' not in client.get("/manager/").get_data(as_text=True)  # until the next check
+    html = client.post("/manager/stock-check", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert 'id="stock-warning"' in html and product.sku in html and "checked 0 min ago" in html
+    assert "Stock check: 1 product(s) do not reconcile." in html
 
 
 def test_collect_asks_who_collected(client, login, make_product, make_order, users):

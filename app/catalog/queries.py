@@ -2,6 +2,7 @@
 stock that needs attention, and the ledger."""
 
 from sqlalchemy import and_, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from app.catalog.models import Product, StockMovement
 from app.extensions import db
@@ -77,9 +78,12 @@ def low_stock(limit: int = 10) -> list[Product]:
 
 
 def recent_movements(limit: int = 10) -> list[StockMovement]:
-    return db.session.execute(select(StockMovement).order_by(StockMovement.id.desc()).limit(limit)).scalars().all()
+    return db.session.execute(select(StockMovement).options(joinedload(StockMovement.product))
+                              .order_by(StockMovement.id.desc()).limit(limit)).scalars().all()
 
 
 def movements_of(product):
     """The product's ledger, newest first (a statement to page)."""
-    return select(StockMovement).where(StockMovement.product_id == product.id).order_by(StockMovement.id.desc())
+    return (select(StockMovement).where(StockMovement.product_id == product.id)
+            .options(joinedload(StockMovement.order), joinedload(StockMovement.user))
+            .order_by(StockMovement.id.desc()))

@@ -4,12 +4,20 @@ Every change goes through `services.move_stock`, so `on_hand` always equals the 
 the ledger; `reserved` always equals the units held on lines of open orders.
 """
 
-from sqlalchemy import func, select
+from datetime import timedelta
+from time import perf_counter
 
-from app.catalog.models import Product, StockMovement
+from sqlalchemy import delete, func, select
+
+from app.catalog.models import Product, StockCheck, StockMovement
 from app.catalog.services import StockError, move_stock
 from app.events.services import record_event
 from app.extensions import db
+from app.timeutil import utcnow
+
+STOCK_CHECK_SECONDS = 900  # how often housekeeping reconciles (a manager can run it sooner)
+MISMATCHES_KEPT = 50  # products named in a stored check (the count is always complete)
+CHECKS_KEPT_DAYS = 30  # older stored checks are removed by the next check
 
 
 def receive_stock(product: Product, quantity: int, reference: str, actor) -> StockMovement:
@@ -71,3 +79,40 @@ def stock_mismatches() -> list[dict]:
             found.append({"sku": sku, "on_hand": on_hand, "ledger": ledger.get(pid, 0),
                           "reserved": reserved, "held_by_orders": held.get(pid, 0)})
     return found
+
+
+def check_stock() -> StockCheck:
+    """Reconcile every product now and store the result (what dashboards show as the last
+    check). Flushes; the caller commits."""
+    started = perf_counter()
+    return record_stock_check(stock_mismatches(), started)
+
+
+def record_stock_check(found: list[dict], started: float) -> StockCheck:
+    """Store `found` (stock_mismatches' answer, computed since perf_counter() was `started`)
+    as the latest check; checks older than CHECKS_KEPT_DAYS go."""
+    check = StockCheck(products_checked=db.session.scalar(select(func.count(Product.id))),
+                       mismatch_count=len(found), mismatches=found[:MISMATCHES_KEPT],
+                       took_ms=round((perf_counter() - started) * 1000))
+    db.session.add(check)
+    db.session.execute(delete(StockCheck).where(StockCheck.checked_at < utcnow() - timedelta(days=CHECKS_KEPT_DAYS)))
+    db.session.flush()
+    return check
+
+
+def last_stock_check() -> StockCheck | None:
+    """The latest stored reconciliation (None before the first)."""
+    return db.session.execute(select(StockCheck).order_by(StockCheck.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def is_overdue(check: StockCheck | None) -> bool:
+    """The last check is older than two intervals: the housekeeping loop may not be running."""
+    return check is not None and utcnow() - check.checked_at > timedelta(seconds=2 * STOCK_CHECK_SECONDS)
+
+
+def stock_check_task() -> str | None:
+    """Housekeeping: reconcile and store the result; a summary line only when stock is off."""
+    check = check_stock()
+    if check.mismatch_count:
+        return f"{check.mismatch_count} product(s) do not reconcile (first: {check.mismatches[0]['sku']})"
+    return None

@@ -25,6 +25,7 @@ from app.orders.models import Order
 from app.orders.queries import (
     Queue,
     has_backorder,
+    open_lines_summary,
     order_page,
     products_waiting_for_stock,
     queue_statement,
@@ -87,11 +88,16 @@ def get_product(sku: str) -> Product:
     return product_by_sku(sku) or abort(404)
 
 
+ORDERS_SHOWN = 20  # of the orders holding or waiting for a product; the rest are a search away
+
+
 def _render_product(product, receive=None, adjust=None, status=200):
     context = dict(product=product, receive=receive or ReceiveForm(formdata=None),
-                   adjust=adjust or AdjustForm(formdata=None), reservations=reservations_of(product),
+                   adjust=adjust or AdjustForm(formdata=None), reservations=reservations_of(product, ORDERS_SHOWN),
                    breaks=catalogue.breaks_of(product), history=catalogue.price_history(product),
-                   waiting=waiting_lines(product.id), pagination=paginate(movements_of(product), page_arg()))
+                   waiting=waiting_lines(product.id, limit=ORDERS_SHOWN), open_lines=open_lines_summary(product),
+                   open_orders_url=url_for("search.index", sku=product.sku, status=list(OPEN_STATUSES)),
+                   pagination=paginate(movements_of(product), page_arg()))
     return render("inventory/product.html", status=status, **context)
 
 
@@ -106,7 +112,7 @@ def receive(sku):
     if not form.validate():
         return _render_product(product, receive=form, status=422)
     stock.receive_stock(product, form.quantity.data, form.reference.data or "", current_user)
-    waiting = sum(line.qty_backordered for line in waiting_lines(product.id))
+    waiting = open_lines_summary(product)["backordered"]
     flash(outcome(product.sku, f"received {form.quantity.data}, now {product.on_hand} on hand",
                   f"{waiting} unit(s) are on backorder for waiting orders: allocate them below" if waiting else ""), "success")
     return redirect(url_for("inventory.product", sku=product.sku, _anchor="backorders" if waiting else None))

@@ -14,6 +14,7 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         Index("ix_notifications_user_alert", "user_id", "alert", "acknowledged_at"),
+        Index("ix_notifications_user_id", "user_id", "id"),  # a person's newest first, without a sort
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,7 @@ from app.web.rendering import render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+UNREAD_SHOWN = 99  # the top bar counts unread notifications up to this, then says 99+
 
 
 class MyNotifications:
@@ -27,7 +28,7 @@ class MyNotifications:
 
     @cached_property
     def unread(self) -> int:
-        return services.unread_count(self.user)
+        return services.unread_count(self.user, up_to=UNREAD_SHOWN + 1)
 
     @cached_property
     def latest(self):

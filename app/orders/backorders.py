@@ -6,14 +6,16 @@ from app.catalog import services as stock
 from app.events.services import record_event
 from app.extensions import db
 from app.orders.models import Order, OrderLine
+from app.orders.queries import with_order_and_customer
 from app.orders.states import OPEN_STATUSES
 from app.timeutil import utcnow
 
 _WAITING = (OrderLine.qty_backordered > 0, Order.status.in_(OPEN_STATUSES))
 
 
-def waiting_lines(product_id: int, *, locked: bool = False) -> list[OrderLine]:
-    """Open order lines waiting for `product_id`, oldest promised date first.
+def waiting_lines(product_id: int, *, locked: bool = False, limit: int | None = None) -> list[OrderLine]:
+    """Open order lines waiting for `product_id`, oldest promised date first (the first
+    `limit`), with their order and customer.
 
     `locked`: first lock their orders' rows (in id order, so two allocations never wait
     for each other in a circle) and read the lines as they are once the locks are held: on
@@ -22,12 +24,12 @@ def waiting_lines(product_id: int, *, locked: bool = False) -> list[OrderLine]:
         db.session.execute(select(Order).join(OrderLine, OrderLine.order_id == Order.id)
                            .where(OrderLine.product_id == product_id, *_WAITING).order_by(Order.id)
                            .with_for_update(of=Order).execution_options(populate_existing=True)).all()
-    return list(db.session.execute(
+    return list(db.session.execute(with_order_and_customer(
         select(OrderLine).join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.product_id == product_id, *_WAITING)
         .order_by(Order.promised_date.is_(None), Order.promised_date, Order.confirmed_at, Order.id)
-        .execution_options(populate_existing=locked)
-    ).scalars())
+        .limit(limit).execution_options(populate_existing=locked)
+    )).scalars())
 
 
 def allocate_backorders(product, actor) -> list[tuple[OrderLine, int]]:

@@ -28,6 +28,7 @@ from app.orders.communications import confirmation_sent
 from app.orders.models import Order, OrderLine, SpecialRequest
 from app.orders.promising import add_business_days, is_business_day
 from app.orders.requests import kind_label
+from app.orders.states import OPEN_STATUSES
 from app.timeutil import business_today, local
 
 AT_RISK_STATUSES = ("confirmed", "picking")  # not yet picked
@@ -70,10 +71,10 @@ def at_risk_orders():
 
 
 def late_and_at_risk_counts() -> tuple[int, int]:
-    """(late, at risk) order counts, in one query."""
+    """(late, at risk) order counts, in one query over the open orders only."""
     row = db.session.execute(select(
         func.count(Order.id).filter(late_orders()), func.count(Order.id).filter(at_risk_orders()),
-    )).one()
+    ).where(Order.status.in_(OPEN_STATUSES))).one()
     return int(row[0]), int(row[1])
 
 

@@ -53,6 +53,9 @@ class Order(db.Model):
         CheckConstraint(f"method IN {sql_in(METHODS)}", name="known_method"),
         CheckConstraint("status IN ('draft', 'cancelled') OR number IS NOT NULL", name="number_once_submitted"),
         CheckConstraint("revision >= 0", name="revision_not_negative"),
+        # the dashboards' counts read these alone: per status (oldest waiting), late and at risk
+        Index("ix_orders_status_changed", "status", "status_changed_at"),
+        Index("ix_orders_status_promised", "status", "promised_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

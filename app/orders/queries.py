@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, undefer
 
 from app.catalog.models import Product
@@ -76,13 +76,29 @@ def reserved_by_open_orders() -> dict[int, int]:
     return {pid: int(total or 0) for pid, total in rows}
 
 
-def reservations_of(product) -> list[OrderLine]:
-    """The open orders' lines holding stock of `product`, soonest promised first."""
-    return db.session.execute(
+def with_order_and_customer(stmt):
+    """Order lines (`stmt` joins their order) with the order and its customer loaded at once."""
+    return stmt.options(contains_eager(OrderLine.order).joinedload(Order.customer))
+
+
+def reservations_of(product, limit: int | None = None) -> list[OrderLine]:
+    """The open orders' lines holding stock of `product`, soonest promised first (the first `limit`)."""
+    return db.session.execute(with_order_and_customer(
         select(OrderLine).join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.product_id == product.id, OrderLine.qty_reserved > 0, Order.status.in_(OPEN_STATUSES))
-        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.id)
-    ).scalars().all()
+        .order_by(Order.promised_date.is_(None), Order.promised_date, Order.id).limit(limit)
+    )).scalars().all()
+
+
+def open_lines_summary(product) -> dict:
+    """How many open orders' lines hold stock of `product` and wait for it, and the units waiting."""
+    reserving, waiting, backordered = db.session.execute(
+        select(func.count(case((OrderLine.qty_reserved > 0, 1))), func.count(case((OrderLine.qty_backordered > 0, 1))),
+               func.coalesce(func.sum(OrderLine.qty_backordered), 0))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_id == product.id, Order.status.in_(OPEN_STATUSES))
+    ).one()
+    return {"reserving": reserving, "waiting": waiting, "backordered": int(backordered)}
 
 
 def products_waiting_for_stock(limit: int = 10) -> list:

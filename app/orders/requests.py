@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.events.services import record_event
 from app.extensions import db
@@ -158,6 +159,7 @@ def pending_for(team: str, limit: int = 10) -> list[SpecialRequest]:
     """Requests waiting for `team`'s decision on orders still going ahead, soonest due first."""
     return db.session.execute(
         select(SpecialRequest).join(Order, Order.id == SpecialRequest.order_id)
+        .options(contains_eager(SpecialRequest.order))
         .where(SpecialRequest.owner_team == team, SpecialRequest.status == "pending", Order.status != "cancelled")
         .order_by(SpecialRequest.due_date.is_(None), SpecialRequest.due_date, SpecialRequest.id).limit(limit)
     ).scalars().all()

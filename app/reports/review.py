@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from app.catalog.stock import stock_mismatches
+from app.catalog.stock import last_stock_check
 from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
@@ -425,8 +425,9 @@ def _error_figures(now: Measures, before: Measures) -> list[Figure]:
     section = "Error signals"
     figures = [Figure(section, key, label, "count", now.signals[key], before.signals[key])
                for key, label, _kind in ERROR_SIGNALS]
-    figures.append(Figure(section, "stock_mismatches", "Products whose stock does not reconcile (now)", "count",
-                          len(stock_mismatches()), None))
+    check = last_stock_check()
+    figures.append(Figure(section, "stock_mismatches", "Products whose stock does not reconcile (last check)", "count",
+                          check.mismatch_count if check else None, None))
     return figures
 
 

@@ -16,6 +16,7 @@ from flask import current_app, render_template, request
 from htmx_flask import make_response
 from jinja2 import nodes
 from jinja2_fragments.flask import render_block
+from werkzeug.local import LocalProxy
 
 from app.bookkeeping import aside
 from app.documents.deferred import keep_rendered, render_deferred
@@ -40,6 +41,12 @@ def render(template: str, *, block=None, oob: tuple[str, ...] = (), status: int 
     response.status_code = status
     response.vary.update(("HX-Request", "HX-Target"))
     return response
+
+
+def lazy(compute):
+    """A context value worked out on first use only: a live refresh that renders one block does
+    not pay for what the rest of the page shows (`compute` takes no arguments)."""
+    return LocalProxy(cache(compute))
 
 
 def _asked_block(template: str):

@@ -142,6 +142,7 @@ PARAMS: dict[str, dict | list[dict]] = {
     "GET inventory.index": QUEUE_ARGS,
     "GET fulfillment.index": QUEUE_ARGS,
     "GET manager.index": QUEUE_ARGS,
+    "POST manager.check_stock_now": {},
     "GET search.index": SEARCH_ARGS,
     "GET search.export": SEARCH_ARGS,
     "POST search.save_filter": {"name": "Mine", "query": "sku=SKU&status=confirmed&start=2026-01-01"},
