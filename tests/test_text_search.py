@@ -102,7 +102,7 @@ def test_syntax_characters_match_literally(client, login, shop):
 def test_new_edited_and_deleted_rows_are_found_at_once(shop, make_customer, make_product):
     bolt = shop["products"][0]
     bolt.name = "Coach screw"
-    new = make_product(sku="NEW-9", name="Fresh widget")
+    new = make_product(sku="NEW-9", name="Fresh widget", on_hand=0)
     db.session.flush()
     assert rows(product_list("screw")) == [bolt] and rows(product_list("Hex bolt")) == []
     assert rows(product_list("widget")) == [new]
