@@ -14,13 +14,14 @@ the key columns instead (an order number, a SKU, a customer code), which their o
 unique indexes answer.
 """
 
-from sqlalchemy import and_, column, false, literal_column, or_, select, table
+from sqlalchemy import and_, column, false, func, literal_column, or_, select, table, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 
 MIN_WORD = 3  # a trigram needs three characters
 MAX_WORDS = 5
+BROAD = 200  # an index that finds more rows than this is not the way into the list (unindexed)
 
 # table -> the columns its text index holds (the migration 1402search builds exactly these)
 TEXT_INDEXES = {
@@ -65,15 +66,40 @@ def _fts_phrase(columns: list[InstrumentedAttribute], word: str) -> str:
     return f'{{{names}}} : "{phrase}"'
 
 
-def rows_with_text(model, columns: list[InstrumentedAttribute], words: list[str]):
-    """SQL condition: every word is part of one of `columns` of `model` (all from its text index)."""
+def rows_with_text(model, columns: list[InstrumentedAttribute], words: list[str], key=None):
+    """SQL condition: every word is part of one of `columns` of `model` (all from its text index),
+    on `key`, the column that holds `model`'s id (default: `model.id` itself)."""
+    key = model.id if key is None else key
     long, short = [w for w in words if len(w) >= MIN_WORD], [w for w in words if len(w) < MIN_WORD]
     if not long or not _sqlite():
-        return and_(*(_substring(columns, w) for w in words))
+        found = and_(*(_substring(columns, w) for w in words))
+        return found if key is model.id else key.in_(select(model.id).where(found))
     fts = table(f"{model.__tablename__}_fts", column("rowid"))
     match = " AND ".join(_fts_phrase(columns, w) for w in long)
     found = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(match))
-    return and_(model.id.in_(found), *(_substring(columns, w) for w in short))
+    ids = select(model.id).where(model.id.in_(found), *(_substring(columns, w) for w in short))
+    return unindexed(key, _many(found)).in_(ids)
+
+
+def either(model, *conditions):
+    """SQL: `model`'s rows that meet any of `conditions`. PostgreSQL combines indexes for an OR
+    only when no part of it is a subquery, so there each condition finds its ids apart."""
+    if _sqlite():
+        return or_(*conditions)
+    return model.id.in_(union_all(*(select(model.id).where(c) for c in conditions)))
+
+
+def _many(found) -> bool:
+    """Does the index find more than BROAD rows? (A quick look: it stops counting there.)"""
+    return db.session.execute(select(func.count()).select_from(found.limit(BROAD + 1).subquery())).scalar() > BROAD
+
+
+def unindexed(key, broad: bool = True):
+    """`key` as an expression SQLite answers without its index when `broad`. Where a search
+    finds thousands of rows, reading the list in its own order (newest first) and keeping
+    those found is quicker than fetching every row found and sorting them; SQLite has no
+    statistics to choose between the two, so the query tells it."""
+    return key + 0 if broad else key
 
 
 def starts_with(columns: list[InstrumentedAttribute], text: str):

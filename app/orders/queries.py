@@ -13,7 +13,7 @@ from app.orders.models import Order, OrderLine
 from app.orders.refs import parse_ref
 from app.orders.states import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
 from app.pagination import paginate
-from app.textsearch import indexed, rows_with_text, starts_with, words_of
+from app.textsearch import either, indexed, rows_with_text, starts_with, unindexed, words_of
 
 ORDER_TEXT = [Order.number, Order.customer_reference]
 CUSTOMER_TEXT = [Customer.code, Customer.name]  # what an order search looks for in its customer
@@ -40,12 +40,11 @@ def search_filter(q: str):
     than three characters matches the start of the order number or customer code."""
     words = words_of(q)
     if indexed(words):
-        clauses = [and_(*(or_(rows_with_text(Order, ORDER_TEXT, [w]),
-                              Order.customer_id.in_(select(Customer.id).where(rows_with_text(Customer, CUSTOMER_TEXT, [w]))))
-                          for w in words))]
-    else:
-        clauses = [starts_with([Order.number], q.strip()),
-                   Order.customer_id.in_(select(Customer.id).where(starts_with([Customer.code], q.strip())))]
+        clauses = [and_(*(either(Order, rows_with_text(Order, ORDER_TEXT, [w]),
+                                 rows_with_text(Customer, CUSTOMER_TEXT, [w], key=Order.customer_id)) for w in words))]
+    else:  # two characters match most orders: read the list in its order, keep those that start so
+        clauses = [starts_with([Order.number + ""], q.strip()),
+                   unindexed(Order.customer_id).in_(select(Customer.id).where(starts_with([Customer.code], q.strip())))]
     parsed = parse_ref(q)
     if parsed is not None and parsed.draft_id is not None:
         clauses.append(Order.id == parsed.draft_id)
