@@ -48,6 +48,8 @@ class Config:
     # events are sealed into the audit chain once they are this old (app/events/chain.py)
     AUDIT_SEAL_SETTLE_SECONDS = float(os.environ.get("AUDIT_SEAL_SETTLE_SECONDS", "5"))
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    # lists count their rows up to this many, then say "10,000+" (app/pagination.py)
+    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", "10000"))
     LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1.5"))  # how often live pages poll
     DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "14"))
     PRICE_FLOOR_RATIO = os.environ.get("PRICE_FLOOR_RATIO", "0.80")  # below list x this needs a manager

@@ -6,15 +6,21 @@ from sqlalchemy.orm import joinedload
 
 from app.catalog.models import Product, StockMovement
 from app.extensions import db
+from app.textsearch import indexed, rows_with_text, starts_with, words_of
+
+PRODUCT_TEXT = [Product.sku, Product.name, Product.gtin]
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def product_text(q: str):
+    """SQL: products whose SKU, name or GTIN has every word of `q` (the text index answers);
+    a query shorter than three characters: SKUs starting with it."""
+    words = words_of(q)
+    return rows_with_text(Product, PRODUCT_TEXT, words) if indexed(words) else starts_with([Product.sku], q.strip())
 
 
 def find_products(term: str, limit: int = 8) -> list[Product]:
-    """Active products whose SKU starts with `term` (uses the SKU index), then whose name
-    contains it; exact SKU first."""
+    """Active products whose SKU starts with `term` (uses the SKU index), then those whose
+    SKU, name or GTIN has its words; exact SKU first."""
     term = term.strip()
     if not term:
         return []
@@ -25,25 +31,12 @@ def find_products(term: str, limit: int = 8) -> list[Product]:
     ).scalars().all()
     if len(by_sku) >= limit:
         return list(by_sku)
-    by_name = db.session.execute(
-        select(Product).where(Product.active.is_(True), *_name_has_words(term),
+    by_text = db.session.execute(
+        select(Product).where(Product.active.is_(True), product_text(term),
                               Product.id.not_in([p.id for p in by_sku]) if by_sku else true())
         .order_by(Product.name).limit(limit - len(by_sku))
     ).scalars().all()
-    return list(by_sku) + list(by_name)
-
-
-def _name_has_words(term: str) -> list:
-    """Every word typed appears in the name, in any order, ignoring case.
-
-    SQLite's LIKE already ignores ASCII case and is much cheaper than lower(...) LIKE.
-    """
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    clauses = []
-    for word in term.split()[:5]:
-        pattern = f"%{_escape_like(word)}%"
-        clauses.append(Product.name.like(pattern, escape="\\") if sqlite else Product.name.ilike(pattern, escape="\\"))
-    return clauses
+    return list(by_sku) + list(by_text)
 
 
 def product_by_sku(sku: str | None) -> Product | None:
@@ -60,12 +53,10 @@ def products_named(term: str | None) -> list[Product]:
 
 def product_list(q: str = ""):
     """Every product by SKU (a statement to page), narrowed to those whose SKU or bin starts
-    with `q` or whose name has its words."""
+    with `q` or whose SKU, name or GTIN has its words."""
     stmt = select(Product).order_by(Product.sku)
-    if q:
-        upper = q.upper()
-        stmt = stmt.where(or_(Product.sku.startswith(upper), Product.bin_location.startswith(upper),
-                              *([and_(*_name_has_words(q))] if q.split() else [])))
+    if q.strip():
+        stmt = stmt.where(or_(product_text(q), starts_with([Product.bin_location], q.strip())))
     return stmt
 
 

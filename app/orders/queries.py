@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, undefer
 
 from app.catalog.models import Product
@@ -13,6 +13,10 @@ from app.orders.models import Order, OrderLine
 from app.orders.refs import parse_ref
 from app.orders.states import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
 from app.pagination import paginate
+from app.textsearch import either, indexed, rows_with_text, starts_with, unindexed, words_of
+
+ORDER_TEXT = [Order.number, Order.customer_reference]
+CUSTOMER_TEXT = [Customer.code, Customer.name]  # what an order search looks for in its customer
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,16 @@ class Queue:
 
 
 def search_filter(q: str):
-    """Match an order by number, DRAFT-id, customer name or code, or customer reference."""
-    term = f"%{q.strip()}%"
-    clauses = [Order.number.ilike(term), Customer.name.ilike(term), Customer.code.ilike(term),
-               Order.customer_reference.ilike(term)]
+    """Match an order by number, DRAFT-id, customer name or code, or customer reference: every
+    word of `q` in one of them (the text indexes answer, app/textsearch.py); a query shorter
+    than three characters matches the start of the order number or customer code."""
+    words = words_of(q)
+    if indexed(words):
+        clauses = [and_(*(either(Order, rows_with_text(Order, ORDER_TEXT, [w]),
+                                 rows_with_text(Customer, CUSTOMER_TEXT, [w], key=Order.customer_id)) for w in words))]
+    else:  # two characters match most orders: read the list in its order, keep those that start so
+        clauses = [starts_with([Order.number + ""], q.strip()),
+                   unindexed(Order.customer_id).in_(select(Customer.id).where(starts_with([Customer.code], q.strip())))]
     parsed = parse_ref(q)
     if parsed is not None and parsed.draft_id is not None:
         clauses.append(Order.id == parsed.draft_id)

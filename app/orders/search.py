@@ -5,7 +5,8 @@ an order list as CSV.
 Every filter is answered by an index or a small table: number, PO and created date are
 indexed on orders; a SKU is looked up among products (unique index) and matched to order
 lines by product (indexed); dispatch dates come from shipments (indexed by order). There is
-no full-text search yet: free text matches parts of the number, PO and customer name/code.
+free text matches parts of the number, PO and customer name/code through the databases'
+text indexes (app/textsearch.py).
 """
 
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from app.orders.lateness import late_orders
 from app.orders.models import Order, OrderLine, Shipment
 from app.orders.queries import Queue, queue_statement, search_filter
 from app.orders.teams import with_team
+from app.textsearch import indexed, rows_with_text, starts_with
 from app.timeutil import local, utc_start_of
 
 DATE_FIELDS = {"created": "Created", "promised": "Promised", "dispatched": "Dispatched"}
@@ -71,14 +73,12 @@ class OrderSearch:
         return OrderSearch(**{**asdict(self), **changes})
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def has_sku(sku: str):
-    """SQL: the order has a line of a product whose SKU starts with `sku` (any case)."""
-    products = select(Product.id).where(Product.sku.ilike(_escape_like(sku.strip()) + "%", escape="\\"))
-    return exists().where(OrderLine.order_id == Order.id, OrderLine.product_id.in_(products))
+    """SQL: the order has a line of a product whose SKU has `sku` in it (any case; shorter than
+    three characters: starts with it)."""
+    sku = sku.strip()
+    found = rows_with_text(Product, [Product.sku], [sku]) if indexed([sku]) else starts_with([Product.sku], sku)
+    return exists().where(OrderLine.order_id == Order.id, OrderLine.product_id.in_(select(Product.id).where(found)))
 
 
 def _between(column, start, end) -> list:
