@@ -32,6 +32,25 @@ def worker_pids(server) -> list[int]:
     return [int(pid) for pid in READY_RE.findall(server.log_tail(10_000_000))]
 
 
+def busy_worker(server, pids: list[int]) -> int | None:
+    """A worker in the middle of a request: it holds an accepted connection to the server's port
+    (an ESTABLISHED socket in /proc/net/tcp whose inode is one of the worker's descriptors)."""
+    port = int(server.base_url.rpartition(":")[2])
+    serving = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":
+            serving.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        try:
+            descriptors = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        except OSError:  # the worker is gone, or closed a descriptor while we looked
+            continue
+        if descriptors & serving:
+            return pid
+    return None
+
+
 def wait_until(condition, timeout: float, what: str, step: float = 0.2):
     """Poll `condition()` until it returns something true; fail naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout

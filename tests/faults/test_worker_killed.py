@@ -29,7 +29,7 @@ from app.events.models import Event
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orders.models import Order, OrderLine, Revision
-from tests.faults.conftest import api_call, reading, wait_until, worker_pids
+from tests.faults.conftest import api_call, busy_worker, reading, wait_until, worker_pids
 
 CLIENTS = 4
 ORDERS = 16  # orders placed in all (one Idempotency-Key each)
@@ -82,7 +82,8 @@ def test_worker_killed_during_submits(shop, api_token, live_server):
     for thread in clients:
         thread.start()
     assert shop.enough.wait(timeout=120), f"no {KILL_AFTER} orders acknowledged: {server.log_summary()}"
-    victim = worker_pids(server)[-1]
+    victim = wait_until(lambda: busy_worker(server, worker_pids(server)), 30, "a worker in the middle of a request",
+                        step=0.005)
     os.kill(victim, signal.SIGKILL)
     for thread in clients:
         thread.join(timeout=240)
