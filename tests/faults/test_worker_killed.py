@@ -32,8 +32,8 @@ from app.orders.models import Order, OrderLine, Revision
 from tests.faults.conftest import api_call, busy_worker, reading, wait_until, worker_pids
 
 CLIENTS = 4
-ORDERS = 16  # orders placed in all (one Idempotency-Key each)
-KILL_AFTER = 4  # acknowledgements before the kill
+ORDERS = 12  # orders placed in all (one Idempotency-Key each)
+KILL_AFTER = 3  # acknowledgements before the kill
 PRODUCTS = 4
 
 
