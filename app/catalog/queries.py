@@ -1,7 +1,7 @@
 """Reading the catalogue: finding products (as a rep types, or in the inventory list),
 stock that needs attention, and the ledger."""
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import joinedload
 
 from app.catalog.models import Product, StockMovement

@@ -5,7 +5,8 @@ due, or `sending` with an expired lease, become `sending` with this relay's clai
 and a lease (OUTBOX_LEASE_SECONDS). The UPDATE re-checks the condition on every row it
 changes, so on PostgreSQL (row locks, READ COMMITTED re-check) and on SQLite (one writer
 at a time) two relays never claim the same message. The claim is committed before
-anything is sent.
+anything is sent, and the message is handed to the transport outside any write transaction
+(nobody waits for the relay while a mail server takes its time); the outcome is written after.
 
 Results. After the transport accepts a message, the row is marked `sent` only if it still
 carries our claim token. A failure puts it back to `queued` with exponential backoff
@@ -143,11 +144,26 @@ def _render_attachment(message_id: int) -> None:
         db.session.rollback()
 
 
-def _deliver(row, token: str, transport, run: RelayRun) -> None:
-    try:
-        transport.send(build_email(row), row)
-    except Exception as error:  # noqa: BLE001  any failure is recorded on the message and retried
-        log.warning("Outbox message %s to %s failed: %s", row.id, row.to_address, error)
+def _send(message_id: int, transport):
+    """Hand the message to the transport inside a read-only transaction, ended before the
+    outcome is written: while the mail server takes its time, no writer waits for the relay
+    (on SQLite a write transaction would hold the database's one write lock). Returns the row
+    (expired: re-read when the outcome is written) and the failure, if any."""
+    with reading_only():
+        row = db.session.get(OutboxMessage, message_id)
+        try:
+            transport.send(build_email(row), row)
+            error = None
+        except Exception as failure:  # noqa: BLE001  any failure is recorded on the message and retried
+            log.warning("Outbox message %s to %s failed: %s", row.id, row.to_address, failure)
+            error = failure
+        db.session.rollback()
+    return row, error
+
+
+def _deliver(message_id: int, token: str, transport, run: RelayRun) -> None:
+    row, error = _send(message_id, transport)
+    if error is not None:
         _record_failure(row, token, error, run)
     else:
         if _finish(row.id, token, status="sent", sent_at=utcnow(), last_error=""):
@@ -168,7 +184,7 @@ def run_once(batch: int = 50, should_stop=lambda: False) -> RelayRun:
                 break
             for message_id in ids:
                 _render_attachment(message_id)
-                _deliver(db.session.get(OutboxMessage, message_id), token, transport, run)
+                _deliver(message_id, token, transport, run)
                 if should_stop():
                     break
     return run

@@ -1,5 +1,6 @@
 """Where the relay hands email over: `.eml` files (default) or an SMTP server."""
 
+import contextlib
 import hashlib
 import os
 import smtplib
@@ -30,11 +31,16 @@ class FileTransport:
     def send(self, email, row) -> None:
         path = self.directory / eml_name(row)
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bytes(email))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bytes(email))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:  # a full disk (ENOSPC) or any failure: no partial file stays behind
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
 
 
 def eml_name(row) -> str:

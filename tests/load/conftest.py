@@ -353,7 +353,7 @@ def live_server(app, tmp_path):
     test's data is committed; the server and its workers are stopped at teardown."""
     started: list[Server] = []
 
-    def start(workers: int = WORKERS) -> Server:
+    def start(workers: int = WORKERS, **env_overrides: str) -> Server:
         db.session.commit()
         db.session.close()  # nothing of the test's may hold a lock while the server runs
         port = _free_port()
@@ -366,7 +366,8 @@ def live_server(app, tmp_path):
                "MAIL_TRANSPORT": "file",
                "MAIL_FILE_DIR": str(instance / "mail"),
                "SESSION_COOKIE_SECURE": "0",
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1",
+               **env_overrides}  # e.g. DATABASE_URL through a proxy (tests/faults)
         log = tmp_path / f"gunicorn-{port}.log"
         hooks = tmp_path / "gunicorn_hooks.py"
         hooks.write_text(HOOKS)
