@@ -34,14 +34,14 @@ NUMBER = re.compile(r"SO-\d{4}-\d{5,}")
 
 
 def catalogue(url: str) -> tuple[list[int], list[str]]:
-    """Customers with a default address and products with plenty of stock (nothing runs short)."""
+    """Customers with a default address, and the 200 active products with the most stock to spare."""
     engine = create_engine(url)
     with engine.connect() as conn:
         customers = conn.execute(text(
             "SELECT DISTINCT c.id FROM customers c JOIN addresses a ON a.customer_id = c.id "
             "WHERE a.is_default ORDER BY c.id LIMIT 50")).scalars().all()
         skus = conn.execute(text(
-            "SELECT sku FROM products WHERE on_hand - reserved > 500 ORDER BY id LIMIT 200")).scalars().all()
+            "SELECT sku FROM products WHERE active ORDER BY on_hand - reserved DESC LIMIT 200")).scalars().all()
     engine.dispose()
     return customers, skus
 
