@@ -144,7 +144,7 @@ def serve(url: str, workers: int = 2) -> Gunicorn:
     folder = tempfile.mkdtemp(prefix="bench-served-")
     app = SimpleNamespace(instance_path=folder, config={"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url,
                                                         "MAIL_FILE_DIR": f"{folder}/mail"})
-    return Gunicorn(app, workers=workers).start(timeout=60)
+    return Gunicorn(app, workers=workers).start(timeout=180)  # a busy machine starts slowly
 
 
 class Staff(Client):
