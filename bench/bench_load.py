@@ -4,7 +4,8 @@ Run: `.venv/bin/python -m bench.bench_load` (SQLite), with BENCH_DATABASE_URL=po
 for PostgreSQL. BENCH_LOAD_SECONDS (default 120) and BENCH_USERS (default 50) change the run.
 
 A copy of the seeded demo database (bench/_served.py) behind gunicorn with 2 workers; locust
-runs headless in its own process (its CSV statistics in a temporary folder) with 20 sales,
+runs headless in its own process (its CSV statistics in a temporary folder); staff arrive two a
+second (a login is a deliberate slow password hash, 50 at once is not a morning) — 20 sales,
 10 inventory, 10 fulfillment and 10 manager users. Printed: the request count and errors
 (target 0), and p50/p95 per page name from locust's CSV (client-side wall time, which is what
 staff feel; it includes the wait for a busy worker).
@@ -30,7 +31,7 @@ def run_locust(base: str, folder: Path) -> tuple[list[dict], str]:
     locust = Path(sys.executable).parent / "locust"
     done = subprocess.run(
         [str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", base,
-         "-u", str(USERS), "-r", "10", "-t", f"{SECONDS}s", "--stop-timeout", "30",
+         "-u", str(USERS), "-r", "2", "-t", f"{SECONDS}s", "--stop-timeout", "30",
          "--csv", str(folder / "load"), "--only-summary", "--loglevel", "WARNING"],
         cwd=ROOT, capture_output=True, text=True, timeout=SECONDS + 300)
     with open(folder / "load_stats.csv", newline="") as stats:
