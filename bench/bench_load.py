@@ -52,12 +52,14 @@ def main():
     print(f"bench_load: {USERS} staff (20 sales, 10 inventory, 10 fulfillment, 10 managers) for {SECONDS} s, "
           f"gunicorn -w 2 on {dialect()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
     copy, drop = writable_copy(seeded_database("demo"))
-    server = serve(copy, workers=2)
+    server = None
     try:
+        server = serve(copy, workers=2)
         with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
             rows, failures = run_locust(server.url, Path(folder))
     finally:
-        server.stop()
+        if server:
+            server.stop()
         drop()
     total = next(r for r in rows if r["Name"] == "Aggregated")
     print(f"  {total['Request Count']} requests, {total['Failure Count']} errors (target 0), "

@@ -114,8 +114,9 @@ def measure(url: str, workers: int) -> dict:
     """Orders/s with `workers` gunicorn workers on a fresh copy of the seeded database."""
     copy, drop = writable_copy(url)
     customers, skus = catalogue(copy)
-    server = serve(copy, workers)
+    server = None
     try:
+        server = serve(copy, workers)
         reps = [Rep(server.url, customers, skus, random.Random(i)) for i in range(CLIENTS)]
         stop = threading.Event()
         start = time.monotonic() + WARMUP
@@ -128,7 +129,8 @@ def measure(url: str, workers: int) -> dict:
         for t in threads:
             t.join(timeout=120)
     finally:
-        server.stop()
+        if server:
+            server.stop()
         drop()
     orders = sum(len(r.done) for r in reps)
     failures = [f for r in reps for f in r.failures]
