@@ -11,7 +11,7 @@ HTMX := static/vendor/htmx.min.js
 # axe-core for the accessibility browser test only (not served by the app)
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test lint bench bench-import install assets system-deps clean
+.PHONY: run test lint bench bench-quick bench-deps bench-import install assets system-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -68,8 +68,17 @@ PYTEST_ARGS ?= -n 2
 test: install assets system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install assets
+# locust for bench/bench_load.py (the `bench` extra); every bench/bench_*.py, on SQLite, or on
+# PostgreSQL with BENCH_DATABASE_URL=postgresql+psycopg://…; the page table builds a 100,000-order
+# year once (kept in instance/bench/ or beside the PostgreSQL database): `make bench-quick` skips it.
+bench-deps: install
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+
+bench: bench-deps assets
 	$(BIN)/python -m bench.run_all
+
+bench-quick: bench-deps assets
+	BENCH_YEAR=0 $(BIN)/python -m bench.run_all
 
 # one benchmark alone: CSV import of 20,000 products, customers, prices and stock (BENCH_DATABASE_URL for PostgreSQL)
 bench-import: install

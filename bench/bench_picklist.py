@@ -44,6 +44,7 @@ def _build(orders, lines_per_order):
         customer = Customer(code=f"B{n:04d}", name=f"Bench customer {n}", email=f"b{n}@example.com")
         customer.addresses.append(Address(label="Main", text="1 Bench Street\nLeeds\nLS1 1AA", is_default=True))
         db.session.add(customer)
+        db.session.flush()  # the address's defaults (active) are set by the insert
         order = order_services.create_draft(customer, channel="phone", actor=user, instructions="Fragile: do not stack.")
         for k in range(lines_per_order):
             order_services.add_line(order, products[(n * 7 + k * 13) % len(products)] if orders > 1 else products[k], 1 + k % 5)

@@ -3,7 +3,9 @@
 python-barcode and qrcode compute the modules; each module becomes one pixel, and the
 documents' CSS scales the image with `image-rendering: pixelated`, so edges stay sharp on
 paper while WeasyPrint only has to place a bitmap (drawing vector bars cost a third of a
-pick list's render time).
+pick list's render time). The PNGs are 8-bit grey (only black and white pixels): WeasyPrint
+embeds a grey PNG as it is, while a 1-bit one is converted to RGB and encoded again, image by
+image, on every render.
 """
 
 import base64
@@ -31,7 +33,7 @@ def code128(value: str) -> str:
     modules = "0" * QUIET_MODULES + barcode.Code128(value).build()[0] + "0" * QUIET_MODULES
     row = bytes(0 if bit == "1" else 255 for bit in modules)
     image = Image.frombytes("L", (len(modules), 1), row).resize((len(modules), BAR_HEIGHT_MODULES), Image.NEAREST)
-    return _png_data_url(image.convert("1"))
+    return _png_data_url(image)
 
 
 @lru_cache(maxsize=1024)
@@ -43,4 +45,4 @@ def qr(value: str) -> str:
     matrix = code.get_matrix()
     size = len(matrix)
     pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
-    return _png_data_url(Image.frombytes("L", (size, size), pixels).convert("1"))
+    return _png_data_url(Image.frombytes("L", (size, size), pixels))
