@@ -2,7 +2,7 @@
 PostgreSQL pg_trgm GIN indexes
 
 Revision ID: 1402search
-Revises: 1316notices
+Revises: 1401pages
 Create Date: 2026-12-02 03:00:00
 
 Both answer "which rows have this text somewhere in these columns, in any case"
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '1402search'
-down_revision = '1316notices'
+down_revision = '1401pages'
 branch_labels = None
 depends_on = None
 

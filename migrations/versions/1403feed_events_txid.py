@@ -6,7 +6,7 @@ running. On SQLite (one writer at a time, ids in commit order) it stays NULL. Th
 added in place (no table rebuild), so the append-only triggers of 1003auditchain stay.
 
 Revision ID: 1403feed
-Revises: 1316notices
+Revises: 1402search
 Create Date: 2026-12-02 03:10:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1403feed'
-down_revision = '1316notices'
+down_revision = '1402search'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """documents rendered after commit: what the PDF will show is stored, the bytes come later
 
 Revision ID: 1404lazydocs
-Revises: 1316notices
+Revises: 1403feed
 Create Date: 2026-12-02 03:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1404lazydocs'
-down_revision = '1316notices'
+down_revision = '1403feed'
 branch_labels = None
 depends_on = None
 
