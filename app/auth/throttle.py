@@ -4,13 +4,18 @@ The attempts are rows in the database, so every worker and host sees the same co
 A locked account refuses even the right password until the lock runs out; the person is
 told how many minutes are left. Attempts made while locked are recorded but do not
 extend the lock.
+
+A burst of attempts at once must not all pass the count before any is recorded: on SQLite
+writers take turns anyway (BEGIN IMMEDIATE); on PostgreSQL, where writers run in parallel,
+`check` takes a transaction-scoped advisory lock per account and per address (in a fixed
+order), so attempts on one account or from one address are counted one after the other.
 """
 
 import math
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.auth.models import LoginAttempt
 from app.errors import Refusal
@@ -47,8 +52,19 @@ def _lock_end(column, value, limit: int):
     return ends if ends > now else None
 
 
+_ONE_AT_A_TIME = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+
+
+def _one_at_a_time(*keys: str) -> None:
+    """On PostgreSQL, wait for (and hold until commit) the lock of each key, in sorted order."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in sorted(keys):
+            db.session.execute(_ONE_AT_A_TIME, {"key": key})
+
+
 def check(username: str, address: str) -> None:
     """Refuse with `LoginLocked` while the account or the address is locked."""
+    _one_at_a_time(f"login-account:{username}", f"login-address:{address}")
     config = current_app.config
     for column, value, limit, what in (
         (LoginAttempt.username, username, config["LOGIN_MAX_FAILURES"], "for this account"),

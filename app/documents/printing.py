@@ -74,7 +74,9 @@ def wave_document(wave) -> Document | None:
 
 
 def print_wave_pick_list(wave, actor, order_url) -> Document:
-    """Record a print of the wave's pick list (summary by bin, then each order); stored on first print."""
+    """Record a print of the wave's pick list (summary by bin, then each order); stored on first print.
+    The wave's row is locked first: two printing at once store one document."""
+    db.session.refresh(wave, ["document_id", "printed_at"], with_for_update=True)
     document = wave_document(wave)
     if document is None:
         content = render_wave_pick_list(wave, actor, order_url)
