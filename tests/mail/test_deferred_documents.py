@@ -3,6 +3,7 @@ one stored content however many first opens, and the PDF of the revision as it w
 
 import hashlib
 
+import pytest
 from sqlalchemy import func, select
 
 from app.bookkeeping import aside
@@ -77,6 +78,7 @@ def test_concurrent_first_opens_keep_one_content(make_order):
     assert db.session.get(Document, document_id).content == b"%PDF- first render"
 
 
+@pytest.mark.real_pdf
 def test_the_relay_renders_each_revision_as_it_was_issued_after_an_amendment(
         make_order, make_product, users, smtp_server):
     hinge = make_product(name="Brass hinge 75 mm")
