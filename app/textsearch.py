@@ -9,7 +9,7 @@ columns, in any case", the same rows on SQLite and PostgreSQL.
 
 A query is split into words; a row matches when every word is found in one of the columns.
 A trigram index cannot look up a word shorter than three characters: such a word narrows
-the rows the longer words found, and a query of only short words matches the start of
+the rows the longer words found to those where a word starts with it, and a query of only short words matches the start of
 the key columns instead (an order number, a SKU, a customer code), which their ordinary
 unique indexes answer.
 """
@@ -56,7 +56,24 @@ def _substring(columns: list[InstrumentedAttribute], word: str):
     """SQL: `word` is part of one of `columns`, in any case. SQLite's LIKE already ignores
     (ASCII) case and is cheaper than ILIKE's lower(...)."""
     pattern = f"%{escape_like(word)}%"
-    return or_(*(c.like(pattern, escape="\\") if _sqlite() else c.ilike(pattern, escape="\\") for c in columns))
+    return or_(*(_substring_in(c, pattern) for c in columns))
+
+
+def _word_start(columns: list[InstrumentedAttribute], word: str):
+    """SQL: a word of one of `columns` starts with `word` (how a short word narrows: "harrow pl"
+    finds Harrow Plumbing, not every customer whose email says example.com)."""
+    escaped = escape_like(word)
+    return or_(*(_substring_in(c, pattern) for c in columns for pattern in (f"{escaped}%", f"% {escaped}%")))
+
+
+def _substring_in(column, pattern: str):
+    return column.like(pattern, escape="\\") if _sqlite() else column.ilike(pattern, escape="\\")
+
+
+def _narrowing(columns: list[InstrumentedAttribute], word: str):
+    """SQL for one word of a query: part of a column if it is long enough for the index, else
+    the start of a word of one."""
+    return _substring(columns, word) if len(word) >= MIN_WORD else _word_start(columns, word)
 
 
 def _fts_phrase(columns: list[InstrumentedAttribute], word: str) -> str:
@@ -72,12 +89,12 @@ def rows_with_text(model, columns: list[InstrumentedAttribute], words: list[str]
     key = model.id if key is None else key
     long, short = [w for w in words if len(w) >= MIN_WORD], [w for w in words if len(w) < MIN_WORD]
     if not long or not _sqlite():
-        found = and_(*(_substring(columns, w) for w in words))
+        found = and_(*(_narrowing(columns, w) for w in words))
         return found if key is model.id else key.in_(select(model.id).where(found))
     fts = table(f"{model.__tablename__}_fts", column("rowid"))
     match = " AND ".join(_fts_phrase(columns, w) for w in long)
     found = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(match))
-    ids = select(model.id).where(model.id.in_(found), *(_substring(columns, w) for w in short))
+    ids = select(model.id).where(model.id.in_(found), *(_word_start(columns, w) for w in short))
     return unindexed(key, _many(found)).in_(ids)
 
 

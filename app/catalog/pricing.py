@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm.util import identity_key
 
 from app.catalog.models import CustomerPrice, PriceBreak, PriceList, PriceListItem, Product
 from app.customers.models import Customer
@@ -118,9 +119,11 @@ def _customer_rows(customer_id: int | None, ids: list[int], on: date) -> dict[in
 
 def _price_list_rows(customer_id: int | None, ids: list[int], on: date) -> dict[int, list]:
     """The items of the customer's active price list valid on `on`, per product, like above."""
-    customer = db.session.get(Customer, customer_id) if customer_id is not None else None  # loaded already, mostly
-    if customer is None or customer.price_list_id is None:
+    if customer_id is None:
         return {}
+    loaded = db.session.identity_map.get(identity_key(Customer, customer_id))
+    if loaded is not None and "price_list_id" in loaded.__dict__ and loaded.price_list_id is None:
+        return {}  # the customer is at hand and has no price list: nothing to ask the database
     rows: dict[int, list] = {}
     for row in db.session.execute(
         select(PriceListItem.product_id, PriceListItem.min_quantity, PriceListItem.unit_price,
