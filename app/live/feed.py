@@ -1,36 +1,15 @@
 """Reading the event log as a change feed.
 
-A page remembers the feed position it has seen (its cursor). Polling asks "is the feed's
-head past my cursor?" with one indexed query; only when it is does the server work out
-which of the page's regions ("topics") the new events touch.
-
-Positions are commit-order safe: an event can never appear at or below a head a reader
-has already been given.
-
-- SQLite: one writer commits at a time (BEGIN IMMEDIATE), so ids become visible in id
-  order; an event's position is its id and the head is the highest id.
-- PostgreSQL: writers run in parallel and ids come from a sequence at INSERT, so a
-  transaction can take id 10, another id 11 and commit first; a reader that moved past 11
-  would never see 10. So the position is the writing transaction's id (`events.txid`,
-  filled by the database), and a reader only takes events of transactions older than the
-  oldest transaction still running, `pg_snapshot_xmin(pg_current_snapshot())` (the "xmin
-  horizon" that PostgreSQL event stores and queues such as PgQ use). Every transaction id
-  below the horizon has ended (committed, and so visible to the reading statement, or
-  rolled back); every transaction that can still commit has an id at or above it, and
-  the horizon only grows. Hence head = the highest txid below the horizon, and the events
-  after cursor c up to head h are those with c < txid <= h: nothing committed late falls
-  behind a head already handed out. A transaction's events share one position and
-  arrive together. (Events written before migration 1403feed have no txid; the feed has
-  passed them.)
-
-The price: a transaction left open holds the feed back until it ends (pages update late,
-never wrongly), and the horizon is the whole server's, other databases included: keep
-write transactions short.
+A page remembers the id of the last event it has seen (its cursor). Polling asks
+"is there an event after my cursor?" with one indexed query; only when there is does
+the server work out which of the page's regions ("topics") the new events touch.
+Ids become visible in id order on both databases (see app/events/services.py), so
+"id > cursor" never skips an event that commits late.
 """
 
 import re
 
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import bindparam, func, select
 
 from app.auth.models import LoginSession, User, UserRole
 from app.database import reading_only
@@ -43,33 +22,9 @@ TOPIC = re.compile(r"^(orders|notifications|order:\d{1,12})$")
 MAX_SCAN = 500  # more new events than this since a page's cursor: redraw everything
 
 
-# the oldest transaction still running: every transaction below it has ended
-_HORIZON = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-
-
-def _postgres(bind) -> bool:
-    return bind.dialect.name == "postgresql"
-
-
-def _position(bind):
-    """An event's place in the feed (module docstring)."""
-    return Event.txid if _postgres(bind) else Event.id
-
-
-def _head_query(bind):
-    position = _position(bind)
-    query = select(func.coalesce(func.max(position), 0))
-    return query.where(position < _HORIZON) if _postgres(bind) else query
-
-
-def head_sql(engine) -> str:
-    """The head query as plain SQL for `engine`'s database (app/live/shortcut.py runs it)."""
-    return str(_head_query(engine).compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-
-
 def head() -> int:
-    """The feed position of the newest event that nothing can still precede (0 when none)."""
-    return db.session.execute(_head_query(db.engine)).scalar_one()
+    """The id of the newest committed event (0 when there is none)."""
+    return db.session.execute(select(func.coalesce(func.max(Event.id), 0))).scalar_one()
 
 
 _VIEWER = (
@@ -81,15 +36,14 @@ _VIEWER = (
     .limit(1)
     .scalar_subquery()
 )
+_HEAD_AND_VIEWER = select(select(func.coalesce(func.max(Event.id), 0)).scalar_subquery(), _VIEWER)
 
 
 def head_and_viewer(session_token: str, engine=None):
     """(newest event id, id of the live-page viewer behind `session_token` or None): one query,
     on a plain connection (no ORM session): this is what every idle poll costs."""
-    engine = engine or db.engine
-    with reading_only(), engine.connect() as connection:
-        query = select(_head_query(engine).scalar_subquery(), _VIEWER)
-        return tuple(connection.execute(query, {"token": session_token}).one())
+    with reading_only(), (engine or db.engine).connect() as connection:
+        return tuple(connection.execute(_HEAD_AND_VIEWER, {"token": session_token}).one())
 
 
 def parse_topics(raw: str) -> list[str]:
@@ -109,18 +63,12 @@ def _touches(topic: str, kind: str, order_id, actor_id, user_id: int, my_kinds: 
     return order_id is not None and topic == f"order:{order_id}"
 
 
-def events_between(since: int, upto: int, limit: int = MAX_SCAN + 1):
-    """(id, kind, order_id, actor_id) of the events after position `since` up to `upto`, in feed order."""
-    position = _position(db.engine)
-    return db.session.execute(
-        select(Event.id, Event.kind, Event.order_id, Event.actor_id)
-        .where(position > since, position <= upto).order_by(position, Event.id).limit(limit)
-    ).all()
-
-
 def changed_topics(since: int, upto: int, topics: list[str], user_id: int) -> list[str]:
-    """Which of `topics` the events after position `since` up to `upto` touch, for viewer `user_id`."""
-    rows = [row[1:] for row in events_between(since, upto)]
+    """Which of `topics` the events in (since, upto] touch, for viewer `user_id`."""
+    rows = db.session.execute(
+        select(Event.kind, Event.order_id, Event.actor_id)
+        .where(Event.id > since, Event.id <= upto).order_by(Event.id).limit(MAX_SCAN + 1)
+    ).all()
     if len(rows) > MAX_SCAN:
         return list(topics)
     my_kinds = kinds_for(roles_of(user_id)) if "notifications" in topics else set()

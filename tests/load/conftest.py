@@ -3,10 +3,9 @@ session's database, and plain HTTP clients (standard library only) that keep the
 cookies, scrape CSRF tokens from the pages and fire requests at the same moment.
 
 The test process must never hold a database transaction while the server works: on SQLite
-a write-mode BEGIN takes the database's write lock (BEGIN IMMEDIATE), and on PostgreSQL an
-open transaction would hold row locks and the live feed back. Data is therefore set up and
-committed before the server starts, and read back afterwards inside `reading()`, which
-ends its transaction."""
+a write-mode BEGIN takes the database's write lock (BEGIN IMMEDIATE), on PostgreSQL the
+event writers' advisory lock. Data is therefore set up and committed before the server
+starts, and read back afterwards inside `reading()`, which ends its transaction."""
 
 import html
 import http.client
