@@ -69,6 +69,7 @@ def warehouse(make_product, make_order, make_customer):
     return refs
 
 
+@pytest.mark.real_pdf  # the pick lists and packing slip are kept as PNGs to look at
 def test_wave_pick_short_pick_dispatch_then_backorder_ships(
         live_server, page, browser, browser_login, screenshot, warehouse, users):
     first = warehouse["first"]
