@@ -1,14 +1,19 @@
-"""Engine set-up that keeps SQLite honest under several writers.
+"""Engine set-up: SQLite honest under several writers, PostgreSQL writers in parallel.
 
 SQLite runs in WAL mode with a busy timeout. Requests that may write (anything but
 GET/HEAD/OPTIONS, and all CLI and service work outside a request) start their
 transaction with BEGIN IMMEDIATE, so two writers queue instead of failing on upgrade
-from a read lock.
+from a read lock. One writer at a time also means event ids become visible in id order.
 
-PostgreSQL: the same write transactions take the event writers' advisory lock at BEGIN
-(see app/events/services.py): event ids then become visible in id order, which the live
-feed relies on, and since the lock is the first one taken it cannot deadlock with row
-locks. Reads (GET requests) never take it.
+PostgreSQL: no lock is global. Writers run in parallel and meet only on the rows they
+share: the row locks of a conditional UPDATE (stock, the year's order-number counter, an
+order's version) and unique constraints (idempotency keys, rate windows, intake
+messages). Rows that one transaction locks several of are locked in one order (stock by
+product id, then the counter: app/orders/services.py `by_product`), so writers wait for
+each other but never in a circle. The live feed does not need ids in commit order: it
+reads by transaction (app/live/feed.py). No lock is waited for longer than
+DB_LOCK_WAIT_SECONDS (lock_timeout); past that, or if PostgreSQL still finds a deadlock,
+the request answers 503 "nothing was saved, try again".
 """
 
 from contextlib import contextmanager
@@ -26,7 +31,7 @@ _aside: ContextVar[bool] = ContextVar("aside", default=False)
 
 @contextmanager
 def reading_only():
-    """Database work outside a request that only reads: a plain BEGIN, no writer's lock."""
+    """Database work outside a request that only reads: a plain BEGIN (on SQLite no write lock)."""
     token = _reading.set(True)
     try:
         yield
@@ -37,7 +42,7 @@ def reading_only():
 @contextmanager
 def writing_aside():
     """Bookkeeping written on its own connection (app/bookkeeping.py), even inside a GET:
-    BEGIN IMMEDIATE on SQLite, and never the event writers' lock on PostgreSQL."""
+    BEGIN IMMEDIATE on SQLite (a plain BEGIN on PostgreSQL)."""
     token = _aside.set(True)
     try:
         yield
@@ -74,17 +79,11 @@ def configure_sqlite(engine: Engine, wait_seconds: float = 15) -> None:
 
 
 def configure_postgresql(engine: Engine, wait_seconds: float = 15) -> None:
-    """Write transactions on PostgreSQL start by taking the event writers' lock. No lock is
-    waited for longer than `wait_seconds` (lock_timeout); past that the request answers 503."""
-    from app.events.services import serialise_event_writers
+    """No lock is waited for longer than `wait_seconds` (lock_timeout); past that the request
+    answers 503. Transactions begin plainly: writers run in parallel (module docstring)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET lock_timeout = {int(wait_seconds * 1000)}")
         dbapi_connection.commit()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        if _begin_mode() == "BEGIN IMMEDIATE":
-            serialise_event_writers(conn)

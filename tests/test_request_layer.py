@@ -12,7 +12,6 @@ from sqlalchemy import create_engine, func, select, text
 from app import create_app
 from app.config import TestConfig
 from app.events.models import Event
-from app.events.services import FEED_LOCK
 from app.extensions import db
 from app.orders.models import Order
 from app.web.transaction import ReadsNeverWrite
@@ -20,8 +19,9 @@ from tests.conftest import PASSWORD, csrf_from
 
 
 @contextmanager
-def database_locked(app):
-    """Another writer holds the database (SQLite's write lock, or PostgreSQL's writers' lock)."""
+def database_locked(app, order_id):
+    """Another writer holds the database (SQLite's write lock) or, on PostgreSQL, where
+    writers only meet on shared rows, the order's row."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.commit()
     if url.startswith("sqlite"):
@@ -35,7 +35,7 @@ def database_locked(app):
     else:
         engine = create_engine(url)
         with engine.connect() as conn:
-            conn.execute(text(f"SELECT pg_advisory_xact_lock({FEED_LOCK})"))
+            conn.execute(text("SELECT 1 FROM orders WHERE id = :id FOR UPDATE"), {"id": order_id})
             try:
                 yield
             finally:
@@ -65,7 +65,7 @@ def test_a_writer_that_cannot_get_its_turn_gets_503_with_retry_after(app, impati
                                            "csrf_token": token}).status_code == 302
         token = csrf_from(client.get(f"/orders/{number}").get_data(as_text=True))
         form = {"csrf_token": token, "version": version, "reason": "Customer asked"}
-        with database_locked(app):
+        with database_locked(app, order_id):
             page = client.post(f"/orders/{number}/hold", data=form)
             htmx = client.post(f"/orders/{number}/hold", data=form, headers={"HX-Request": "true"})
             # a page can still be read while the writer waits
@@ -85,11 +85,12 @@ def test_a_writer_that_cannot_get_its_turn_gets_503_with_retry_after(app, impati
 
 def test_writers_wait_their_turn_rather_than_fail(app, login, client, order_in):
     order = order_in("confirmed")
+    order_id = order.id
     token = login("sales")
     holder_started, results = threading.Event(), []
 
     def hold_the_lock_briefly():
-        with app.app_context(), database_locked(app):
+        with app.app_context(), database_locked(app, order_id):
             holder_started.set()
             threading.Event().wait(1.0)
 

@@ -5,9 +5,10 @@ answers, so a key either did its work once and has its answer, or did nothing.
 - same key, same request (method, path and the JSON body, key order and spacing aside):
   the first answer again, with 200 (an order: as it is now);
 - same key, another request: 409;
-- two requests with one key at the same moment: writers take their turn (BEGIN IMMEDIATE
-  on SQLite, the writers' lock on PostgreSQL), and should both get past the lookup anyway,
-  the unique constraint refuses the second record, which then answers as a repeat.
+- two requests with one key at the same moment: on SQLite writers take their turn (BEGIN
+  IMMEDIATE), so the second finds the first's record; on PostgreSQL both may get past the
+  lookup and do the work, but the unique constraint makes the second record wait for the
+  first and then refuses it: the second rolls back everything it did and answers as a repeat.
 Records are kept IDEMPOTENCY_KEEP_HOURS (at least 24) and then forgotten (housekeeping)."""
 
 import hashlib

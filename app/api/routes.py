@@ -130,12 +130,17 @@ def _idempotent(work):
     record = idempotency.earlier(token_id, key, digest)
     if record is not None:
         return _replay(record)
-    status, answer, order_id = work(body)
     try:
+        status, answer, order_id = work(body)
         idempotency.remember(token_id, key, digest, status, answer, order_id)
-    except IntegrityError:  # the same key at the same moment, and the other one won
+    except IntegrityError:
+        # The same key at the same moment: the twin's rows (its new customer, its key) were
+        # waited for and won. Answer what it answered; any other clash is a real conflict.
         db.session.rollback()
-        return _replay(idempotency.earlier(token_id, key, digest))
+        record = idempotency.earlier(token_id, key, digest)
+        if record is None:
+            raise
+        return _replay(record)
     return jsonify(answer), status
 
 

@@ -28,8 +28,8 @@ unsealed events in id order, up to a horizon below which no event can still appe
   its xid in the same statement: only one caught between the two, in the instant between
   those two reads, escapes this), so once those have ended every id up to L is
   committed or will never exist: L is the horizon. If one of them stays open longer,
-  this run seals nothing. This holds without the event writers' advisory lock
-  (app/events/services.py), which the sealer does not take. It assumes the events id
+  this run seals nothing. This needs no lock: writers run in parallel (app/database.py),
+  and the sealer waits for none of them longer than that. It assumes the events id
   sequence hands out values one at a time (CACHE 1, the default) and that the app's
   sessions run as one database role (pg_stat_activity hides other roles' xids);
 - on SQLite one writer commits at a time, and a reader sees only committed rows, so
@@ -43,7 +43,6 @@ rolls back and it seals nothing this time.
 import hashlib
 import json
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -52,7 +51,6 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app.database import reading_only
 from app.events.models import Event, EventSeal
 from app.extensions import db
 from app.timeutil import utcnow
@@ -141,29 +139,28 @@ def seal_events(limit: int = SEAL_BATCH, settle_seconds: float | None = None,
     Flushes (in a savepoint); the caller commits."""
     settle = current_app.config["AUDIT_SEAL_SETTLE_SECONDS"] if settle_seconds is None else settle_seconds
     postgres = db.engine.dialect.name == "postgresql"
-    with reading_only() if postgres else nullcontext():  # on PostgreSQL: no event writers' lock
-        horizon = _postgres_horizon(wait_seconds) if postgres else None
-        head_id, chain = _head()
-        stmt = select(*CONTENT).where(Event.id > head_id).order_by(Event.id).limit(limit)
-        if horizon is not None:
-            stmt = stmt.where(Event.id <= horizon)
-        cutoff = utcnow() - timedelta(seconds=settle)
-        seals, previous, sealed_at = [], head_id, utcnow()
-        for row in db.session.execute(stmt):
-            if row.created_at > cutoff:
-                break  # too fresh: it and everything after it wait for the next run
-            content = content_hash(row)
-            chain = link(chain, content)
-            seals.append({"event_id": row.id, "previous_event_id": previous, "content_hash": content,
-                          "chain_hash": chain, "sealed_at": sealed_at})
-            previous = row.id
-        if not seals:
-            return 0
-        try:
-            with db.session.begin_nested():
-                db.session.execute(insert(EventSeal), seals)
-        except IntegrityError:
-            return 0  # another sealer extended the chain from the same head first
+    horizon = _postgres_horizon(wait_seconds) if postgres else None
+    head_id, chain = _head()
+    stmt = select(*CONTENT).where(Event.id > head_id).order_by(Event.id).limit(limit)
+    if horizon is not None:
+        stmt = stmt.where(Event.id <= horizon)
+    cutoff = utcnow() - timedelta(seconds=settle)
+    seals, previous, sealed_at = [], head_id, utcnow()
+    for row in db.session.execute(stmt):
+        if row.created_at > cutoff:
+            break  # too fresh: it and everything after it wait for the next run
+        content = content_hash(row)
+        chain = link(chain, content)
+        seals.append({"event_id": row.id, "previous_event_id": previous, "content_hash": content,
+                      "chain_hash": chain, "sealed_at": sealed_at})
+        previous = row.id
+    if not seals:
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(EventSeal), seals)
+    except IntegrityError:
+        return 0  # another sealer extended the chain from the same head first
     return len(seals)
 
 

@@ -1,17 +1,13 @@
 """Writing to the append-only event log.
 
-The log is also the live feed: dashboards poll "anything after event N?". For that to
-be safe, event ids must become visible in id order. SQLite gives that for free (one
-writer at a time, BEGIN IMMEDIATE). On PostgreSQL a sequence hands out ids at INSERT,
-not at COMMIT, so a transaction that took id 10 and commits after the one that took
-id 11 would be skipped by a reader that already moved past 11. Event writers therefore
-hold one transaction-scoped advisory lock (FEED_LOCK) from before their first event id
-until they commit: ids are then handed out in commit order. Write transactions take the
-same lock at BEGIN (app/database.py), before any row lock, so it cannot deadlock.
+The log is also the live feed. On PostgreSQL writers run in parallel, so event ids (from
+a sequence, at INSERT) do not become visible in id order; each event therefore keeps the
+id of the transaction that wrote it (`txid`, a column default), and the feed reads by
+transaction, never past one still running (app/live/feed.py). On SQLite one writer
+commits at a time (BEGIN IMMEDIATE), so ids are in commit order anyway.
 """
 
 from blinker import Namespace
-from sqlalchemy import text
 
 from app.events.models import Event
 from app.extensions import db
@@ -21,15 +17,6 @@ signals = Namespace()
 # Sent in the writer's transaction for every event recorded, with `event` and `order`:
 # other capabilities react here (notifications reach the teams that must act).
 event_recorded = signals.signal("event-recorded")
-
-FEED_LOCK = 7_000_001  # the advisory lock key that serialises event writers on PostgreSQL
-_TAKE_FEED_LOCK = text(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
-
-
-def serialise_event_writers(connection) -> None:
-    """On PostgreSQL, wait for (and hold until commit) the event writers' lock."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_TAKE_FEED_LOCK)
 
 
 def record_event(kind, summary, *, order=None, actor=None, before=None, after=None, customer=None) -> Event:
@@ -41,7 +28,6 @@ def record_event(kind, summary, *, order=None, actor=None, before=None, after=No
     Whoever listens to `event_recorded` reacts in the same transaction (the notifications
     for the teams that must act: app/notifications/routing.py).
     """
-    serialise_event_writers(db.session.connection())
     event = Event(
         created_at=utcnow(),  # when it happened, not when the session happens to flush
         kind=kind,

@@ -16,9 +16,10 @@ from app.live import feed
 
 FEED_PATH = "/live/feed"
 # feed.head_and_viewer as one plain SQL statement on a pooled DBAPI connection: no ORM, no
-# SQLAlchemy execution, no BEGIN (SQLite runs it in autocommit; PostgreSQL rolls back on return).
+# SQLAlchemy execution, no BEGIN (SQLite runs it in autocommit; PostgreSQL rolls back on
+# return). On PostgreSQL the feed's horizon is read first, in a statement of its own.
 NO_NEWS_SQL = (
-    "SELECT (SELECT coalesce(max(id), 0) FROM events),"
+    "SELECT ({head}),"
     " (SELECT s.user_id FROM login_sessions s JOIN users u ON u.id = s.user_id"
     " JOIN user_roles r ON r.user_id = u.id WHERE s.token = {param} AND s.ended_at IS NULL"
     " AND u.active AND r.role IN (" + ", ".join(f"'{role}'" for role in feed.LIVE_ROLES) + ") LIMIT 1)"
@@ -31,7 +32,9 @@ class IdlePollShortcut:
     def __init__(self, wsgi_app, flask_app, engine):
         self.wsgi_app = wsgi_app
         self.engine = engine
-        self.sql = NO_NEWS_SQL.format(param=PARAM[engine.dialect.paramstyle])
+        param = PARAM[engine.dialect.paramstyle]
+        self.postgres = engine.dialect.name == "postgresql"
+        self.sql = NO_NEWS_SQL.format(head=feed.head_sql(engine, param), param=param)
         self.cookie = flask_app.config["SESSION_COOKIE_NAME"]
         self.serializer = flask_app.session_interface.get_signing_serializer(flask_app)
         self.max_age = int(flask_app.permanent_session_lifetime.total_seconds())
@@ -55,7 +58,11 @@ class IdlePollShortcut:
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            cursor.execute(self.sql, (token,))
+            params = (token,)
+            if self.postgres:  # fresh connection state: pg_stat_activity not yet read in it
+                cursor.execute(feed.HORIZON_SQL)
+                params = (cursor.fetchone()[0], token)
+            cursor.execute(self.sql, params)
             row = cursor.fetchone()
             cursor.close()
             return row
