@@ -4,6 +4,7 @@ credit terms only a manager changes. Every change is an event with what it was b
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.customers.models import CONFIRMATION_CHANNELS, TAX_TREATMENTS, Address, Contact, Customer
 from app.customers.vat import compact_vat_number
@@ -17,6 +18,7 @@ TERMS_FIELDS = ("payment_terms", "vat_number", "tax_treatment", "preferred_chann
 PROFILE_FIELDS = CONTACT_FIELDS + TERMS_FIELDS
 CREDIT_FIELDS = ("credit_limit", "credit_hold", "credit_hold_reason")
 NULLABLE = ("email", "phone", "price_list_id")
+CODE_ATTEMPTS = 20  # new customers given the same free code at the same moment: tries for the next
 
 
 def next_customer_code() -> str:
@@ -67,13 +69,26 @@ def _apply(customer: Customer, fields: dict) -> dict[str, tuple]:
 
 
 def create_customer(*, actor, name, address="", code="", **fields) -> Customer:
-    """A new customer (code given, or the next free one) with its default delivery address."""
-    customer = Customer(code=_free_code(code), name=name.strip())
-    _apply(customer, {k: v for k, v in fields.items() if k in PROFILE_FIELDS})
-    if (address or "").strip():
-        customer.addresses.append(Address(label="Main", text=address.strip(), is_default=True))
-    db.session.add(customer)
-    db.session.flush()
+    """A new customer (code given, or the next free one) with its default delivery address.
+
+    Writers run in parallel on PostgreSQL, so two new customers created at the same moment
+    may both be given the next free code: the unique constraint makes the second wait for
+    the first and refuse it, and the second then takes the code after (in a savepoint, so
+    nothing else of its transaction is lost). A code the user typed is never changed."""
+    automatic = not (code or "").strip()
+    for attempt in range(CODE_ATTEMPTS):
+        customer = Customer(code=_free_code(code), name=name.strip())
+        _apply(customer, {k: v for k, v in fields.items() if k in PROFILE_FIELDS})
+        if (address or "").strip():
+            customer.addresses.append(Address(label="Main", text=address.strip(), is_default=True))
+        try:
+            with db.session.begin_nested():
+                db.session.add(customer)
+                db.session.flush()
+            break
+        except IntegrityError:
+            if not automatic or attempt == CODE_ATTEMPTS - 1:
+                raise
     record_event("customer.create", f"Customer {customer.code} {customer.name} created", actor=actor,
                  customer=customer, after={k: _plain(getattr(customer, k)) for k in ("code", *PROFILE_FIELDS)})
     return customer

@@ -179,3 +179,37 @@ def test_an_open_transaction_in_another_database_does_not_hold_the_feed_back(app
             assert seen == ["ours"] and head > before
     finally:
         other.dispose()
+
+
+def test_two_customers_created_at_once_get_the_next_two_codes(app, users):
+    """Both writers are given the same next free code; the second waits for the first's
+    commit, is refused by the unique code, and takes the code after (nothing else lost)."""
+    from app.customers.services import create_customer, next_customer_code
+
+    expected = next_customer_code()
+    db.session.rollback()
+    a_created, release_a = threading.Event(), threading.Event()
+
+    def a_work():
+        code = create_customer(actor=users["sales"], name="Alpha Ltd").code
+        a_created.set()
+        release_a.wait(WAIT)
+        return code
+
+    def b_work():
+        assert a_created.wait(WAIT)
+        return create_customer(actor=users["sales"], name="Beta Ltd", address="1 High St").code
+
+    a, a_result = run_in_thread(app, a_work)
+    b, b_result = run_in_thread(app, b_work)
+    b.join(0.5)
+    assert b.is_alive(), "B should wait for A's code to commit or roll back"
+    release_a.set()
+    a.join(WAIT)
+    b.join(WAIT)
+    assert "error" not in a_result and "error" not in b_result, (a_result, b_result)
+    number = int(expected[1:])
+    assert (a_result["value"], b_result["value"]) == (expected, f"C{number + 1:04d}")
+    from app.customers.models import Customer
+    beta = db.session.execute(select(Customer).where(Customer.name == "Beta Ltd")).scalar_one()
+    assert [address.text for address in beta.addresses] == ["1 High St"]
