@@ -2,6 +2,7 @@
 the inventory product page, the order page and the notifications menu are fetched with a
 little data and again with much more of everything they list, and the counts must match."""
 
+import re
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -14,7 +15,7 @@ from app.orders.change_requests import open_change_request
 from app.orders.confirmation import confirmations_suppressed
 from app.orders.notes import add_note
 from app.orders.requests import add_request
-from tests.conftest import log_in
+from tests.conftest import csrf_from, log_in
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
 
@@ -108,3 +109,49 @@ def test_page_costs_do_not_grow_with_the_data(app, make_order, make_product, mak
     html = clients["inventory"].get(f"/inventory/products/{product.sku}").get_data(as_text=True)
     assert "The first 20 of 34, soonest promised first." in html  # the orders holding it; the rest a search away
     assert f"/search?sku={product.sku}&amp;status=confirmed" in html
+
+
+def add_line_statements(client, order, product) -> list[str]:
+    """Statements of one "Add line" on the entry screen (htmx), as the desk sends it."""
+    ref = order.ref
+    html = client.get(f"/sales/orders/{ref}/edit").get_data(as_text=True)
+    version = re.search(r'id="draft-version"[^>]*value="(\d+)"', html).group(1)
+    form = {"csrf_token": csrf_from(html), "version": version, "sku": product.sku, "quantity": 2}
+    with counting() as seen:
+        response = client.post(f"/sales/orders/{ref}/lines", data=form,
+                               headers={**HTMX, "HX-Target": "draft-lines"})
+    assert response.status_code == 200 and product.sku in response.get_data(as_text=True)
+    return seen
+
+
+def test_adding_a_line_costs_the_same_whatever_the_draft_and_the_history(app, make_order, make_product,
+                                                                          make_customer, users):
+    """The desk's most frequent action: the 2nd and the 10th line, for a customer with 3 or
+    30 earlier orders, cost the same statements (each price and check read once per request)."""
+    customer = make_customer()
+    products = [make_product(on_hand=1_000) for _ in range(12)]
+    with confirmations_suppressed():
+        for i in range(3):
+            orders.submit_order(make_order(lines=[(products[i], 1)], customer=customer), users["sales"])
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, "sales")
+    draft = make_order(lines=[(products[0], 1)], customer=customer)
+    db.session.commit()
+    second = add_line_statements(client, draft, products[1])
+    for product in products[2:9]:
+        add_line_statements(client, draft, product)
+    tenth = add_line_statements(client, draft, products[9])
+    with confirmations_suppressed():
+        for i in range(27):
+            orders.submit_order(make_order(lines=[(products[i % 9], 1), (products[9], 2)], customer=customer),
+                                users["sales"])
+    db.session.commit()
+    other = make_order(lines=[(products[0], 1)], customer=customer)
+    db.session.commit()
+    with_history = add_line_statements(client, other, products[10])
+    reads = [sum(s.lstrip().upper().startswith("SELECT") for s in seen) for seen in (second, tenth, with_history)]
+    assert reads[0] == reads[1] == reads[2]  # (writes differ only by a check newly stored)
+    # the session and user (3), the draft with its customer, lines and products (3), prices (2:
+    # no price list), the customer's history and the checks (6), the settings (1)
+    assert reads[0] <= 15 and len(second) <= 20

@@ -10,6 +10,8 @@ A row is valid on a day from its valid_from (None: always) to its valid_to (None
 changed; inclusive when set).
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -65,7 +67,47 @@ def prices_for(customer_id: int | None, wanted: list[tuple[Product, int]], on: d
     if not wanted:
         return []
     on = on or business_today()
-    ids = list({product.id for product, _ in wanted})
+    own, listed, breaks = _rows(customer_id, [product.id for product, _ in wanted], on)
+    return [_resolve(product, quantity, own, listed, breaks) for product, quantity in wanted]
+
+
+# The rows read so far inside `rows_remembered()`: {(customer_id, day): (own, listed, breaks, ids)}
+_remembered: ContextVar[dict | None] = ContextVar("price_rows", default=None)
+
+
+@contextmanager
+def rows_remembered():
+    """Inside the block, each product's price rows are read once (a request that prices the
+    new line and then every line, such as adding a line to a draft). Only for work that
+    changes no price."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def read_ahead(customer_id: int | None, product_ids, on: date | None = None) -> None:
+    """Inside `rows_remembered()`: read the rows of all these products now, in one go."""
+    if _remembered.get() is not None and product_ids:
+        _rows(customer_id, list(product_ids), on or business_today())
+
+
+def _rows(customer_id: int | None, ids: list[int], on: date) -> tuple[dict, dict, dict]:
+    """The customer's own, price-list and quantity-break rows of these products on day `on`."""
+    memo = _remembered.get()
+    if memo is None:
+        return _read_rows(customer_id, list(dict.fromkeys(ids)), on)
+    own, listed, breaks, known = memo.setdefault((customer_id, on), ({}, {}, {}, set()))
+    missing = [i for i in dict.fromkeys(ids) if i not in known]
+    if missing:
+        for kept, read in zip((own, listed, breaks), _read_rows(customer_id, missing, on), strict=True):
+            kept.update(read)
+        known.update(missing)
+    return own, listed, breaks
+
+
+def _read_rows(customer_id: int | None, ids: list[int], on: date) -> tuple[dict, dict, dict]:
     own = _customer_rows(customer_id, ids, on)
     listed = _price_list_rows(customer_id, ids, on)
     breaks: dict[int, list[tuple]] = {}
@@ -75,7 +117,7 @@ def prices_for(customer_id: int | None, wanted: list[tuple[Product, int]], on: d
         .order_by(PriceBreak.min_quantity.desc(), PriceBreak.unit_price)
     ):
         breaks.setdefault(row.product_id, []).append(row)
-    return [_resolve(product, quantity, own, listed, breaks) for product, quantity in wanted]
+    return own, listed, breaks
 
 
 def _first(rows, quantity):

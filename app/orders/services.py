@@ -3,11 +3,12 @@
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog import services as stock
 from app.catalog.models import Product
 from app.catalog.products import check_pack_quantity
+from app.customers.models import Customer
 from app.errors import Refusal
 from app.events.services import record_event
 from app.extensions import db
@@ -27,17 +28,20 @@ class OrderError(Refusal):
     """An order operation refused for a business reason; the message is for the user."""
 
 
-def find_order(ref: str) -> Order | None:
-    """The order an URL or a person names: its number (SO-…) or DRAFT-<id>."""
+def find_order(ref: str, with_customer: bool = False) -> Order | None:
+    """The order an URL or a person names: its number (SO-…) or DRAFT-<id>; `with_customer`
+    loads the customer and its addresses in the same query (the entry screen reads them)."""
     parsed = parse_ref(ref)
     if parsed is None:
         return None
     stmt = select(Order).options(selectinload(Order.lines).joinedload(OrderLine.product))
+    if with_customer:
+        stmt = stmt.options(joinedload(Order.customer).joinedload(Customer.addresses))
     if parsed.draft_id is not None:
-        return db.session.execute(
-            stmt.where(Order.id == parsed.draft_id, Order.number.is_(None))
-        ).scalar_one_or_none()
-    return db.session.execute(stmt.where(Order.number == parsed.number)).scalar_one_or_none()
+        stmt = stmt.where(Order.id == parsed.draft_id, Order.number.is_(None))
+    else:
+        stmt = stmt.where(Order.number == parsed.number)
+    return db.session.execute(stmt).unique().scalar_one_or_none()
 
 
 def submitted_draft(ref: str) -> Order | None:

@@ -71,11 +71,12 @@ def customer_history(order: Order, recent_count: int = 5) -> History:
         .options(selectinload(Order.lines))
     ).scalars().all()
     quantities: dict[str, list[int]] = {}
-    for sku, quantity in db.session.execute(
-        select(OrderLine.sku, OrderLine.quantity).join(Order).where(*earlier)
-    ).all():
+    past_addresses = set()  # (an earlier order always has lines: a draft is submitted with some)
+    for sku, quantity, address in db.session.execute(
+        select(OrderLine.sku, OrderLine.quantity, Order.address).join(Order).where(*earlier)
+    ):
         quantities.setdefault(sku, []).append(quantity)
-    past_addresses = db.session.execute(select(Order.address).where(*earlier).distinct()).scalars()
+        past_addresses.add(address)
     addresses = {_normal(a) for a in past_addresses} | {_normal(a.text) for a in order.customer.addresses}
     return History(list(recent), quantities, addresses)
 
@@ -86,13 +87,17 @@ def _duplicates(order: Order) -> list[Finding]:
     recent = (Order.customer_id == order.customer_id, Order.id != order.id,
               Order.status != "cancelled", Order.created_at >= window)
     skus: dict[int, set[str]] = {}
-    for order_id, sku in db.session.execute(select(OrderLine.order_id, OrderLine.sku).join(Order).where(*recent)):
-        skus.setdefault(order_id, set()).add(sku)
+    others = {}
+    for other in db.session.execute(  # each recent order once per line (once if it has none)
+        select(Order.id, Order.number, Order.created_at, Order.customer_reference, OrderLine.sku)
+        .outerjoin(OrderLine, OrderLine.order_id == Order.id).where(*recent).order_by(Order.id)
+    ):
+        others.setdefault(other.id, other)
+        if other.sku is not None:
+            skus.setdefault(other.id, set()).add(other.sku)
     mine = {line.sku for line in order.lines}
     found = []
-    for other in db.session.execute(
-        select(Order.id, Order.number, Order.created_at, Order.customer_reference).where(*recent)
-    ):
+    for other in others.values():
         theirs = skus.get(other.id, set())
         ref = other.number or f"DRAFT-{other.id}"
         overlap = len(mine & theirs) / len(mine | theirs) if mine and theirs else 0

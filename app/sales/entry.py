@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.catalog.pricing import prices_for
+from app.catalog.pricing import prices_for, read_ahead, rows_remembered
 from app.catalog.products import PackSizeError
 from app.catalog.queries import find_products, product_by_sku
 from app.customers.models import Customer
@@ -92,7 +92,7 @@ def customer_search():
 def _draft(ref):
     """The draft named in the URL; a DRAFT-<id> that has since been submitted (a second
     click on Submit, an old tab) leads to the order instead of a 404."""
-    order = find_order(ref)
+    order = find_order(ref, with_customer=True)
     if order is None:
         submitted = submitted_draft(ref) or abort(404)
         abort(redirect(url_for("orders.detail", ref=submitted.number)))
@@ -163,9 +163,10 @@ def _edit(ref, change, *, form: DraftChangeForm, answer=None, refused=None, fiel
     answer = answer or LINES_ANSWER
     on_refusal(lambda exc: _refused_edit(ref, exc, answer, refused,
                                          pack_field if isinstance(exc, PackSizeError) and pack_field else field, extra))
-    change(order)
-    db.session.flush()
-    return _after_change(order, **answer, **extra)
+    with rows_remembered():  # the change prices a line, then the answer prices every line
+        change(order)
+        db.session.flush()
+        return _after_change(order, **answer, **extra)
 
 
 def _refused_edit(ref, exc, answer, refused, field, extra):
@@ -226,6 +227,7 @@ def add_line(ref):
 
     def change(order):
         product = product_by_sku(form.sku.data) or _only_match(form.sku.data)
+        read_ahead(order.customer_id, [product.id, *(line.product_id for line in order.lines)])
         drafts.add_product(order, product, form.quantity.data, current_user)
 
     return _edit(ref, change, form=form, add_form=AddLineForm(formdata=None),
