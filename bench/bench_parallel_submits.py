@@ -1,5 +1,6 @@
 """Submits per second on PostgreSQL with 1 and 4 writer processes, with and without the old
-global advisory lock: `.venv/bin/python -m bench.bench_parallel_submits URL [--orders N]`.
+global advisory lock: `.venv/bin/python -m bench.bench_parallel_submits URL [--orders N]`, or
+in `make bench` with BENCH_DATABASE_URL set (a database <its name>_parallel beside it).
 
 URL names a PostgreSQL database whose schema is dropped and rebuilt. Each process submits
 its own 10-line drafts (products drawn from 200, so writers meet on some stock rows) with
@@ -10,6 +11,7 @@ before migration 1403feed, as a baseline.
 
 import argparse
 import multiprocessing
+import os
 import random
 import time
 
@@ -104,17 +106,40 @@ def run(url: str, processes: int, global_lock: bool, order_ids: list[int]) -> fl
     return len(order_ids) / elapsed
 
 
-def main():
+def _url_from_environment() -> str | None:
+    """`make bench`: a database beside BENCH_DATABASE_URL's, named <it>_parallel (made if missing)."""
+    from sqlalchemy.engine import make_url
+
+    from bench._served import _admin_engine, _pg_exists
+
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        return None
+    name = f"{make_url(base).database}_parallel"
+    admin = _admin_engine(base)
+    if not _pg_exists(admin, name):
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser()
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="?")
     parser.add_argument("--orders", type=int, default=200)
-    args = parser.parse_args()
+    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
+    url = args.url or _url_from_environment()
+    if url is None:
+        print("bench_parallel_submits: PostgreSQL only (set BENCH_DATABASE_URL); skipped")
+        return 0
     for global_lock in (True, False):
         for processes in (1, 4):
-            ids = prepare(args.url, args.orders)
-            rate = run(args.url, processes, global_lock, ids)
+            ids = prepare(url, args.orders)
+            rate = run(url, processes, global_lock, ids)
             print(f"{'global lock' if global_lock else 'no lock    '}  {processes} writer(s): {rate:6.1f} submits/s",
                   flush=True)
+    return 0
 
 
 if __name__ == "__main__":
