@@ -3,12 +3,13 @@ is set), the app, a test client, the CLI runner, logins by role and small factor
 
 import os
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from app import create_app
 from app.auth.models import ROLES
@@ -222,6 +223,21 @@ def order_paperwork(order):
 
 
 # --- logging in ------------------------------------------------------------------------
+
+@contextmanager
+def counting_statements():
+    """The SQL statements sent to the database inside the block (a list that fills as they go)."""
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 

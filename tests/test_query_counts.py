@@ -3,9 +3,6 @@ the inventory product page, the order page and the notifications menu are fetche
 little data and again with much more of everything they list, and the counts must match."""
 
 import re
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from app.escalations import services as escalations
 from app.extensions import db
@@ -15,28 +12,13 @@ from app.orders.change_requests import open_change_request
 from app.orders.confirmation import confirmations_suppressed
 from app.orders.notes import add_note
 from app.orders.requests import add_request
-from tests.conftest import csrf_from, log_in
+from tests.conftest import counting_statements, csrf_from, log_in
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
 
 
-@contextmanager
-def counting():
-    """The SQL statements sent to the database inside the block."""
-    seen = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-
-
 def statements(client, url, headers=None) -> int:
-    with counting() as seen:
+    with counting_statements() as seen:
         response = client.get(url, headers=headers or {})
     assert response.status_code == 200, (url, response.status_code)
     return len(seen)
@@ -117,7 +99,7 @@ def add_line_statements(client, order, product) -> list[str]:
     html = client.get(f"/sales/orders/{ref}/edit").get_data(as_text=True)
     version = re.search(r'id="draft-version"[^>]*value="(\d+)"', html).group(1)
     form = {"csrf_token": csrf_from(html), "version": version, "sku": product.sku, "quantity": 2}
-    with counting() as seen:
+    with counting_statements() as seen:
         response = client.post(f"/sales/orders/{ref}/lines", data=form,
                                headers={**HTMX, "HX-Target": "draft-lines"})
     assert response.status_code == 200 and product.sku in response.get_data(as_text=True)

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from app.catalog.models import CustomerPrice, PriceBreak, PriceList, PriceListItem
 from app.catalog.pricing import active_price_lists, price_for, prices_for
 from app.extensions import db
 from app.timeutil import business_today
+from tests.conftest import counting_statements
 
 DAY = date(2026, 6, 15)
 
@@ -140,15 +140,6 @@ def test_the_day_defaults_to_the_business_today(shop):
     assert expired.source == "price_list"
 
 
-def _count_queries():
-    counted = []
-
-    def count(*_args):
-        counted.append(1)
-    event.listen(db.engine, "before_cursor_execute", count)
-    return counted, lambda: event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_prices_for_a_whole_order_take_the_same_few_queries_for_1_or_20_lines(shop, make_product):
     _product, trade, mine, _listed, _walk_in = shop
     products = [make_product(price="4.00") for _ in range(20)]
@@ -164,9 +155,8 @@ def test_prices_for_a_whole_order_take_the_same_few_queries_for_1_or_20_lines(sh
         loaded = [(db.session.merge(p), q) for p, q in wanted]  # the products are loaded, as an order's lines are
         for p, _q in loaded:
             p.unit_price  # noqa: B018
-        counted, stop = _count_queries()
-        prices = prices_for(customer_id, loaded, DAY)
-        stop()
+        with counting_statements() as counted:
+            prices = prices_for(customer_id, loaded, DAY)
         counts.append(len(counted))
     assert counts[0] == counts[1] <= 3
     assert [p.source for p in prices[:4]] == ["list", "break", "price_list", "customer"]

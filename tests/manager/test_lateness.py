@@ -5,7 +5,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.formatting import day
@@ -16,6 +15,7 @@ from app.orders.lateness import business_days_late, lateness_of
 from app.orders.promising import add_business_days, is_business_day
 from app.orders.requests import add_request
 from app.timeutil import business_today, frozen_clock, utcnow
+from tests.conftest import counting_statements
 
 REF = re.compile(r'<a class="ref" href="/orders/([^"]+)">')
 
@@ -149,13 +149,8 @@ def test_counts_region_carries_the_tiles(client, login, late_order):
 
 
 def statements_for(client, url) -> int:
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731  (the statement)
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counting_statements() as seen:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return len(seen)
 
 
