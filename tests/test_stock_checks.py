@@ -7,7 +7,7 @@ from app.catalog.stock import last_stock_check, stock_check_task
 from app.extensions import db
 from app.housekeeping import TASKS
 from app.timeutil import frozen_clock, utcnow
-from tests.test_query_counts import counting
+from tests.conftest import counting_statements
 
 
 def test_the_scheduled_check_stores_what_it_found(app, make_product, make_order):
@@ -42,7 +42,7 @@ def test_the_dashboard_says_when_stock_was_last_checked(client, login, make_prod
     stock_check_task()
     db.session.commit()
     login("manager")
-    with frozen_clock(utcnow() + timedelta(minutes=12)), counting() as statements:
+    with frozen_clock(utcnow() + timedelta(minutes=12)), counting_statements() as statements:
         html = client.get("/manager/").get_data(as_text=True)
     assert "Stock reconciled 12 min ago" in html and "overdue" not in html
     assert not [s for s in statements if "stock_movements" in s]  # the ledger is not read per request
