@@ -158,6 +158,8 @@ class Fulfillment(Staff):
             return
         ref = random.choice(refs[:25])
         order = self.page(f"/orders/{ref}", "order page")
+        if f"/orders/{ref}/transition/start_pick" not in order:
+            return  # a colleague started it since the list was drawn: the page offers no Start picking
         gevent.sleep(random.uniform(1, 3))
         self.client.get(f"/orders/{ref}/pick-list.pdf", name="pick list preview (PDF)")
         gevent.sleep(random.uniform(2, 5))

@@ -73,3 +73,19 @@ def test_codes_keep_counting_past_c9999(desk, make_customer):
     make_customer(code="C9999"), make_customer(code="C10000"), make_customer(code="CUSTOMER-X")
     desk.post("/sales/customers/new", NEW, htmx=False)
     assert db.session.execute(select(Customer.code).where(Customer.name == "Harbour Tools")).scalar_one() == "C10001"
+
+
+def test_a_long_order_history_is_paged_on_the_customer_record(app, desk, make_customer, make_order):
+    """A customer with more orders than one page: the record shows a page and links to the
+    next one (with the customer's code), which shows the rest."""
+    app.config["PAGE_SIZE"] = 2
+    customer = make_customer(name="Regular Ltd")
+    drafts = [make_order(customer=customer) for _ in range(3)]
+    db.session.commit()
+    first = desk.get(f"/sales/customers/{customer.code}")
+    assert first.status_code == 200
+    html = first.get_data(as_text=True)
+    assert f'href="/sales/customers/{customer.code}?page=2"' in html and "Page 1 of 2" in html
+    rest = desk.get(f"/sales/customers/{customer.code}?page=2").get_data(as_text=True)
+    shown = [d.ref for d in drafts if d.ref in html], [d.ref for d in drafts if d.ref in rest]
+    assert len(shown[0]) == 2 and len(shown[1]) == 1 and set(shown[0]).isdisjoint(shown[1])
