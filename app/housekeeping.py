@@ -19,6 +19,7 @@ from app.extensions import db
 from app.orders.communications import note_emailed_notices
 from app.orders.deliveries import deliver_automatically
 from app.ratelimit import forget_old_windows
+from app.reports.review import review_task
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ TASKS: list[tuple[str, object, float]] = [
     ("forget old idempotency keys", forget_old_keys, 3600),
     ("note emailed notices as told", note_emailed_notices, 300),
     ("stock check", stock_check_task, STOCK_CHECK_SECONDS),
+    ("periodic review ahead", review_task, 3600),  # the last 90 days, once they have closed
 ]
 
 _last_run: dict[str, float] = {}

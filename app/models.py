@@ -37,10 +37,11 @@ from app.orders.notes import OrderNote
 from app.orders.saved_filters import SavedFilter
 from app.orders.waves import PickWave, WavePreference
 from app.ratelimit import RateWindow
+from app.reports.models import StoredReview
 from app.settings.models import Setting
 
 __all__ = [
-    "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
+    "StoredReview", "Address", "Communication", "Customer", "CustomerPrice", "InboundEmail", "PriceBreak", "VerificationFlag", "Document", "Escalation", "EscalationComment", "Event",
     "LoginAttempt", "LoginSession", "Notification", "Order", "OrderLine", "OrderAttachment", "OrderNote", "OrderNumberCounter", "OutboxMessage",
     "PickWave", "Product", "Revision", "SavedFilter", "Shipment", "ShipmentLine", "SpecialRequest",
     "StockMovement", "User", "UserRole", "WavePreference", "Contact", "PriceChange", "PriceList",

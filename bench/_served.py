@@ -172,9 +172,9 @@ class Staff(Client):
         self.token = csrf(page)
         return self
 
-    def get(self, path, target=None):
+    def get(self, path, target=None, timeout=30):
         headers = {"HX-Request": "true", "HX-Target": target} if target else {}
-        return self.request(path, headers=headers)
+        return self.request(path, headers=headers, timeout=timeout)
 
     def post(self, path, data=None, htmx=True):
         headers = {"X-CSRFToken": self.token, **({"HX-Request": "true"} if htmx else {})}

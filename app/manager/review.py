@@ -11,7 +11,7 @@ from app.auth.access import DASHBOARD_ROLES, restrict_blueprint
 from app.documents.pdf import render_pdf
 from app.formatting import entry_date, when
 from app.reports import charts
-from app.reports.review import PeriodInvalid, build_review, csv_rows, number, parse_period, signed
+from app.reports.review import PeriodInvalid, csv_rows, number, parse_period, signed, stored_review
 from app.settings.store import setting
 from app.timeutil import utcnow
 from app.web.inputs import search_arg
@@ -42,7 +42,7 @@ def page():
         period, typed = _period()
     except PeriodInvalid as invalid:
         return render("review/page.html", review=None, typed=_typed(), errors=invalid.errors, status=422)
-    review = build_review(period)
+    review = stored_review(period)
     svgs = {name: Markup(svg) for name, svg in charts.all_charts(review).items()}  # drawn by pygal from numbers
     typed = {"from": entry_date(review.period.start), "to": entry_date(review.period.end)}
     return render("review/page.html", review=review, typed=typed, errors={}, charts=svgs,
@@ -75,7 +75,7 @@ def _is_number(cell: str) -> bool:
 @bp.route("/review.csv")
 def csv_export():
     period, _typed = _period()
-    review = build_review(period)
+    review = stored_review(period)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in csv_rows(review):
@@ -88,7 +88,7 @@ def csv_export():
 @bp.route("/review.pdf")
 def pdf():
     period, _typed = _period()
-    review = build_review(period)
+    review = stored_review(period)
     svgs = {name: Markup(svg) for name, svg in charts.all_charts(review, for_print=True).items()}
     content = render_pdf("documents/review.html", review=review, charts=svgs, number=number, signed=signed,
                          business_name=setting("BUSINESS_NAME"), printed_at=when(utcnow()),

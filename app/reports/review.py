@@ -21,12 +21,14 @@ Definitions (the review page says them too):
 
 import math
 import statistics
+import time as time_module
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from app.bookkeeping import aside
 from app.catalog.stock import last_stock_check
 from app.errors import Refusal
 from app.events.models import Event
@@ -36,7 +38,8 @@ from app.orders.amendments import HEADER_LABELS
 from app.orders.lifecycle import TRANSITIONS
 from app.orders.models import Order, Revision, SpecialRequest
 from app.orders.states import CHANNEL_LABELS, CHANNELS
-from app.timeutil import business_today, business_tz, local
+from app.reports.models import StoredReview
+from app.timeutil import business_today, business_tz, local, utcnow
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
@@ -346,6 +349,76 @@ def _requests(period: Period, m: Measures) -> None:
 
 
 # --- the review ------------------------------------------------------------------------------
+
+# --- closed periods, computed once --------------------------------------------------------
+
+LAYOUT = 1  # the shape of a stored review's body: raise it when Review or Figure changes
+SETTLE = timedelta(hours=1)  # a transaction still open at the period's end has committed by then
+
+
+def closed(period: Period, now: datetime | None = None) -> bool:
+    """Has `period` ended long enough ago that no event of it can still appear?"""
+    return (now or utcnow()) >= period.bounds()[1] + SETTLE
+
+
+def _to_body(review: Review) -> dict:
+    return {"figures": [asdict(f) for f in review.figures], "orders_per_day": review.orders_per_day,
+            "stages": review.stages}
+
+
+def _from_body(period: Period, body: dict) -> Review:
+    return Review(period, period.previous(), [Figure(**f) for f in body["figures"]],
+                  body["orders_per_day"], body["stages"])
+
+
+def stored_review(period: Period, in_session: bool = False) -> Review:
+    """The review of `period`: read back if it was computed since the period closed, else
+    computed now (and, for a closed period, kept for next time: the first reader of a
+    quarter at a year's volume waits seconds, the next ones do not). A page keeps it aside
+    (a GET writes no business data); `in_session`: in the caller's own transaction."""
+    if not closed(period):
+        return build_review(period)
+    kept = db.session.execute(
+        select(StoredReview.body).where(StoredReview.period_start == period.start,
+                                        StoredReview.period_end == period.end, StoredReview.layout == LAYOUT)
+    ).scalar()
+    if kept is not None:
+        return _from_body(period, kept)
+    started = time_module.perf_counter()
+    review = build_review(period)
+    row = {"period_start": period.start, "period_end": period.end, "layout": LAYOUT, "computed_at": utcnow(),
+           "took_ms": int((time_module.perf_counter() - started) * 1000), "body": _to_body(review)}
+    if in_session:
+        _keep(db.session, row)
+    else:
+        aside(lambda connection: _keep(connection, row))
+    return review
+
+
+def _keep(connection, row: dict) -> None:
+    """Insert the review unless another worker kept the same one first."""
+    exists = connection.execute(
+        select(StoredReview.id).where(StoredReview.period_start == row["period_start"],
+                                      StoredReview.period_end == row["period_end"], StoredReview.layout == LAYOUT)
+    ).first()
+    if exists is None:
+        connection.execute(insert(StoredReview), [row])
+
+
+def review_task() -> str | None:
+    """Housekeeping: the default period's review computed ahead of the manager (once a day)."""
+    period = default_period()
+    if not closed(period):
+        return None
+    kept = db.session.execute(
+        select(StoredReview.id).where(StoredReview.period_start == period.start,
+                                      StoredReview.period_end == period.end, StoredReview.layout == LAYOUT)
+    ).first()
+    if kept is not None:
+        return None
+    stored_review(period, in_session=True)
+    return f"review of {period.start:%d %b} – {period.end:%d %b %Y} computed"
+
 
 def build_review(period: Period) -> Review:
     """The review of `period` beside the period before it."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app import demo
 from app.catalog.stock import adjust_stock
@@ -26,7 +27,16 @@ from app.orders import picking, requests
 from app.orders import services as orders
 from app.orders.amendments import Amendment, amend_order
 from app.orders.confirmation import confirmations_suppressed
-from app.reports.review import Period, PeriodInvalid, build_review, default_period, parse_period
+from app.reports.review import (
+    Period,
+    PeriodInvalid,
+    build_review,
+    closed,
+    default_period,
+    parse_period,
+    review_task,
+    stored_review,
+)
 from app.timeutil import frozen_clock
 
 PERIOD = Period(date(2026, 3, 2), date(2026, 3, 8))  # before British Summer Time: local = UTC
@@ -293,3 +303,50 @@ def test_demo_data_review_renders(app, client, login):
     figures = _page_figures(page)
     assert int(figures["orders"][0]) > 0 and figures["confirmation_median"][0]
     print(f"demo seeded in {seeded - started:.1f}s; 90-day review page in {took:.2f}s")  # figures, not a test: bench/
+
+
+def test_a_closed_periods_review_is_computed_once_and_read_back(timeline, client, login):
+    """The review of a period that has ended is kept on first open; the next open reads it
+    (a handful of statements, no event read) and shows the same figures, page and CSV."""
+    from app.reports.models import StoredReview
+    from tests.conftest import counting_statements
+
+    login("manager")
+    db.session.commit()  # the test's own session holds no write lock while the page keeps its review
+    query = "from=2026-03-02&to=2026-03-08"
+    first = client.get(f"/manager/review?{query}").get_data(as_text=True)
+    kept = db.session.execute(select(StoredReview)).scalars().all()
+    assert [(k.period_start, k.period_end) for k in kept] == [(PERIOD.start, PERIOD.end)]
+    with counting_statements() as seen:
+        again = client.get(f"/manager/review?{query}").get_data(as_text=True)
+    assert not any("events.kind" in statement for statement in seen), "the events were read again"
+    assert _page_figures(again) == _page_figures(first)
+    stored = stored_review(PERIOD)
+    computed = build_review(PERIOD)
+    assert stored.figures == computed.figures and stored.orders_per_day == computed.orders_per_day
+    assert stored.stages == computed.stages
+    rows = list(csv.reader(io.StringIO(client.get(f"/manager/review.csv?{query}").get_data(as_text=True))))
+    assert {row[1]: row[2:] for row in rows[1:]}["Orders confirmed"] == ["4", "2", "+2"]
+
+
+def test_a_period_not_yet_over_is_computed_every_time(app, timeline):
+    """A period that ends today (or ended less than an hour ago) can still change: never kept."""
+    from app.reports.models import StoredReview
+
+    with frozen_clock(datetime(2026, 3, 8, 22, 0)):
+        assert not closed(PERIOD)
+        stored_review(PERIOD)
+    assert db.session.execute(select(StoredReview)).first() is None
+    with frozen_clock(datetime(2026, 3, 10, 9, 0)):
+        assert closed(PERIOD)
+
+
+def test_housekeeping_computes_the_default_review_ahead_once(app, timeline):
+    from app.reports.models import StoredReview
+
+    assert review_task() is not None
+    db.session.commit()
+    period = default_period()
+    kept = db.session.execute(select(StoredReview.period_start, StoredReview.period_end)).all()
+    assert [tuple(k) for k in kept] == [(period.start, period.end)]
+    assert review_task() is None  # already there
