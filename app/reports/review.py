@@ -26,9 +26,9 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from app.bookkeeping import aside
 from app.catalog.stock import last_stock_check
 from app.errors import Refusal
 from app.events.models import Event
@@ -371,53 +371,45 @@ def _from_body(period: Period, body: dict) -> Review:
                   body["orders_per_day"], body["stages"])
 
 
-def stored_review(period: Period, in_session: bool = False) -> Review:
-    """The review of `period`: read back if it was computed since the period closed, else
-    computed now (and, for a closed period, kept for next time: the first reader of a
-    quarter at a year's volume waits seconds, the next ones do not). A page keeps it aside
-    (a GET writes no business data); `in_session`: in the caller's own transaction."""
-    if not closed(period):
-        return build_review(period)
-    kept = db.session.execute(
+def _kept(period: Period):
+    return db.session.execute(
         select(StoredReview.body).where(StoredReview.period_start == period.start,
                                         StoredReview.period_end == period.end, StoredReview.layout == LAYOUT)
     ).scalar()
-    if kept is not None:
-        return _from_body(period, kept)
+
+
+def stored_review(period: Period) -> Review:
+    """The review of `period`: read back when it was kept after the period closed (the
+    default period is, by housekeeping), else computed now. A read stores nothing."""
+    kept = _kept(period) if closed(period) else None
+    return _from_body(period, kept) if kept is not None else build_review(period)
+
+
+def keep_review(period: Period) -> bool:
+    """Compute and keep the review of a closed period (flushes; the caller commits; of two
+    relays at once, the unique period keeps the first one's). False
+    if the period is not over yet or its review is already kept."""
+    if not closed(period) or _kept(period) is not None:
+        return False
     started = time_module.perf_counter()
     review = build_review(period)
-    row = {"period_start": period.start, "period_end": period.end, "layout": LAYOUT, "computed_at": utcnow(),
-           "took_ms": int((time_module.perf_counter() - started) * 1000), "body": _to_body(review)}
-    if in_session:
-        _keep(db.session, row)
-    else:
-        aside(lambda connection: _keep(connection, row))
-    return review
-
-
-def _keep(connection, row: dict) -> None:
-    """Insert the review unless another worker kept the same one first."""
-    exists = connection.execute(
-        select(StoredReview.id).where(StoredReview.period_start == row["period_start"],
-                                      StoredReview.period_end == row["period_end"], StoredReview.layout == LAYOUT)
-    ).first()
-    if exists is None:
-        connection.execute(insert(StoredReview), [row])
+    try:
+        with db.session.begin_nested():
+            db.session.add(StoredReview(period_start=period.start, period_end=period.end, layout=LAYOUT,
+                                        took_ms=int((time_module.perf_counter() - started) * 1000),
+                                        body=_to_body(review)))
+    except IntegrityError:
+        return False
+    return True
 
 
 def review_task() -> str | None:
-    """Housekeeping: the default period's review computed ahead of the manager (once a day)."""
+    """Housekeeping (hourly): the default period's review computed ahead of the manager, once
+    the period has closed, so the page opens at once at any volume."""
     period = default_period()
-    if not closed(period):
-        return None
-    kept = db.session.execute(
-        select(StoredReview.id).where(StoredReview.period_start == period.start,
-                                      StoredReview.period_end == period.end, StoredReview.layout == LAYOUT)
-    ).first()
-    if kept is not None:
-        return None
-    stored_review(period, in_session=True)
-    return f"review of {period.start:%d %b} – {period.end:%d %b %Y} computed"
+    if keep_review(period):
+        return f"review of {period.start:%d %b} – {period.end:%d %b %Y} computed and kept"
+    return None
 
 
 def build_review(period: Period) -> Review:
