@@ -22,7 +22,7 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 DRAFT = re.compile(r"/sales/orders/(DRAFT-\d+)/")
 FLAG_KEY = re.compile(r'name="key" (?:type="hidden" )?value="([^"]+)"')
 ORDER_REF = re.compile(r'href="/orders/(SO-\d{4}-\d+)"')
-SKU = re.compile(r'href="/inventory/products/([^"/?]+)"')
+SKU = re.compile(r'href="/inventory/products/(?!new")([^"/?]+)"')  # a product's page, not "Add product"
 CUSTOMER_ID = re.compile(r'name="customer_id" value="(\d+)"')
 PICK_SKU = re.compile(r'data-pick-value="([^"]+)"')
 HX = {"HX-Request": "true"}
