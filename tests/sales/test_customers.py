@@ -75,10 +75,10 @@ def test_codes_keep_counting_past_c9999(desk, make_customer):
     assert db.session.execute(select(Customer.code).where(Customer.name == "Harbour Tools")).scalar_one() == "C10001"
 
 
-def test_a_long_order_history_is_paged_on_the_customer_record(app, desk, make_customer, make_order):
+def test_a_long_order_history_is_paged_on_the_customer_record(app, desk, make_customer, make_order, monkeypatch):
     """A customer with more orders than one page: the record shows a page and links to the
     next one (with the customer's code), which shows the rest."""
-    app.config["PAGE_SIZE"] = 2
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)  # the app is shared by the worker's tests
     customer = make_customer(name="Regular Ltd")
     drafts = [make_order(customer=customer) for _ in range(3)]
     db.session.commit()
