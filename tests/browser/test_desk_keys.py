@@ -161,3 +161,25 @@ def new_draft_for(users, make_customer):
     order = create_draft(make_customer(), channel="phone", actor=users["sales"])
     db.session.commit()
     return order
+
+
+def test_a_name_typed_before_the_scripts_have_run_is_searched(page, live_server, browser_login, screenshot, harrows):
+    """A rep presses n and starts typing at once: on a slow morning the page's scripts may not
+    have run yet. What was typed is searched when they have (no second keystroke needed)."""
+    browser_login(page, "sales")
+    held = []
+    page.route("**/static/vendor/htmx.min.js*", lambda route: held.append(route))  # htmx held back until the name is typed
+    page.goto(f"{live_server}/sales/orders/new", wait_until="commit")
+    page.locator("#customer-q").press_sequentially("harrow pl")
+    for _ in range(100):  # the browser has asked for htmx (and is waiting for it)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    options = page.locator("#customer-results [role=option]")
+    expect(options).to_have_count(0)  # nothing has searched yet
+    held[0].continue_()
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("Harrow Plumbing")
+    expect(page.locator("#customer-q")).to_have_value("harrow pl")
+    screenshot(page, "desk-keys-06-typed-before-scripts")
