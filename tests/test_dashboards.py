@@ -115,6 +115,22 @@ def test_manager_sees_counts_by_status_and_the_oldest_waiting_first(client, logi
     assert waiting[:2] == [oldest.number, newer.number] and len(waiting) == 4
 
 
+def test_closed_counts_are_the_last_thirty_days(client, login, order_at):
+    """A year of closed orders is history: the Delivered, Collected and Cancelled tiles count
+    the orders that reached them in the last 30 days, and say so."""
+    now = utcnow()
+    with frozen_clock(now - timedelta(days=45)):
+        order_at("delivered"), order_at("cancelled")
+    with frozen_clock(now - timedelta(days=29)):
+        order_at("delivered")
+    order_at("delivered"), order_at("collected")
+    login("manager")
+    html = get(client, "/manager/")
+    assert (count_of(html, "Delivered"), count_of(html, "Collected"), count_of(html, "Cancelled")) == (2, 1, 0)
+    tile = re.search(r'<span class="count__label">Delivered</span>\s*<span class="count__age">([^<]*)</span>', html)
+    assert tile and tile.group(1) == "last 30 days"
+
+
 # --- search, htmx and paging -------------------------------------------------------------
 
 @pytest.fixture

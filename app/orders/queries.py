@@ -1,8 +1,9 @@
 """Read-side helpers for order lists: search, queues and paging."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, null, or_, select, union_all
 from sqlalchemy.orm import contains_eager, undefer
 
 from app.catalog.models import Product
@@ -14,7 +15,9 @@ from app.orders.refs import parse_ref
 from app.orders.states import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
 from app.pagination import paginate
 from app.textsearch import either, indexed, rows_with_text, starts_with, unindexed, words_of
+from app.timeutil import utcnow
 
+CLOSED_COUNT_DAYS = 30  # a closed status counts the orders that reached it in these last days
 ORDER_TEXT = [Order.number, Order.customer_reference]
 CUSTOMER_TEXT = [Customer.code, Customer.name]  # what an order search looks for in its customer
 
@@ -122,14 +125,21 @@ def products_waiting_for_stock(limit: int = 10) -> list:
 
 
 def status_counts() -> list[dict]:
-    """Per status: how many orders, and since when the oldest has waited in it."""
-    rows = db.session.execute(
-        select(Order.status, func.count(Order.id), func.min(Order.status_changed_at)).group_by(Order.status)
-    ).all()
+    """Per status: how many orders, and since when the oldest has waited in it. A closed status
+    counts the orders that reached it in the last CLOSED_COUNT_DAYS days: a year of closed
+    orders is history, not work, and counting it all would read the whole table each refresh."""
+    waiting = [s for s in STATUSES if s not in CLOSED_STATUSES]
+    since = utcnow() - timedelta(days=CLOSED_COUNT_DAYS)
+    rows = db.session.execute(union_all(
+        select(Order.status, func.count(Order.id), func.min(Order.status_changed_at))
+        .where(Order.status.in_(waiting)).group_by(Order.status),
+        select(Order.status, func.count(Order.id), null())
+        .where(Order.status.in_(CLOSED_STATUSES), Order.status_changed_at >= since).group_by(Order.status),
+    )).all()
     found = {status: (count, oldest) for status, count, oldest in rows}
     return [
-        {"status": s, "count": found.get(s, (0, None))[0],
-         "oldest": found.get(s, (0, None))[1] if s not in CLOSED_STATUSES else None}
+        {"status": s, "count": found.get(s, (0, None))[0], "oldest": found.get(s, (0, None))[1],
+         "recent_days": CLOSED_COUNT_DAYS if s in CLOSED_STATUSES else None}
         for s in STATUSES
     ]
 
