@@ -35,7 +35,7 @@ def create_app(config_class=Config, **overrides) -> Flask:
         elif db.engine.dialect.name == "postgresql":
             from app.database import configure_postgresql
 
-            configure_postgresql(db.engine, app.config["DB_LOCK_WAIT_SECONDS"])
+            configure_postgresql(db.engine, app.config["DB_LOCK_WAIT_SECONDS"], app.config["DB_RANDOM_PAGE_COST"])
 
     from app import models  # noqa: F401  (register every table)
 

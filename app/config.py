@@ -42,6 +42,8 @@ class Config:
     # How long a writer waits for its turn (SQLite busy timeout, PostgreSQL lock_timeout)
     # before the person is told to try again (503).
     DB_LOCK_WAIT_SECONDS = float(os.environ.get("DB_LOCK_WAIT_SECONDS", "15"))  # a GET that tries to write: logged (tests make it an error)
+    # PostgreSQL's planner cost of reading a page out of order (app/database.py); empty: the server's
+    DB_RANDOM_PAGE_COST = os.environ.get("DB_RANDOM_PAGE_COST", "1.1")
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session (a shift, not an hour)
     BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Northwind Supplies Ltd")
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Europe/London")
