@@ -100,5 +100,22 @@ def chart_stylesheet() -> str:
 CHARTS = {"orders_per_day": orders_per_day, "stage_times": stage_times, "rates": rates}
 
 
+DRAWN_KEPT = 16  # kept reviews whose charts a worker holds, drawn (a few KB each)
+_drawn: dict[tuple, dict[str, str]] = {}
+
+
 def all_charts(review: Review, *, for_print: bool = False) -> dict[str, str]:
+    """The review's charts. A kept review's (a closed period's) are drawn once per worker and
+    held: its figures never change, and drawing three charts costs more than the whole page."""
+    if not review.kept:
+        return _draw(review, for_print)
+    key = (for_print, repr((review.period, review.orders_per_day, review.stages, review.figures)))  # what is drawn
+    if key not in _drawn:
+        while len(_drawn) >= DRAWN_KEPT:
+            _drawn.pop(next(iter(_drawn)), None)
+        _drawn[key] = _draw(review, for_print)
+    return _drawn[key]
+
+
+def _draw(review: Review, for_print: bool) -> dict[str, str]:
     return {name: draw(review, for_print=for_print) for name, draw in CHARTS.items()}

@@ -177,6 +177,7 @@ class Review:
     figures: list[Figure]
     orders_per_day: dict[str, list[int]]  # channel → orders confirmed per day of the period
     stages: list[dict]  # {"label", "median", "p90", "count"} for this period
+    kept: bool = False  # read back from a stored review (a closed period: its figures never change)
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -368,7 +369,7 @@ def _to_body(review: Review) -> dict:
 
 def _from_body(period: Period, body: dict) -> Review:
     return Review(period, period.previous(), [Figure(**f) for f in body["figures"]],
-                  body["orders_per_day"], body["stages"])
+                  body["orders_per_day"], body["stages"], kept=True)
 
 
 def _kept(period: Period):

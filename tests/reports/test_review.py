@@ -350,3 +350,24 @@ def test_housekeeping_computes_the_default_review_ahead_once(app, timeline):
     kept = db.session.execute(select(StoredReview.period_start, StoredReview.period_end)).all()
     assert [tuple(k) for k in kept] == [(period.start, period.end)]
     assert review_task() is None  # already there
+
+
+def test_a_kept_reviews_charts_are_drawn_once_and_match_its_figures(timeline):
+    """A kept review's charts are held once drawn (its figures never change); held by what
+    they draw, so another kept body for the same period (another database, a new layout)
+    gets its own."""
+    from dataclasses import replace
+
+    from app.reports import charts
+
+    assert keep_review(PERIOD) is True
+    db.session.commit()
+    kept = stored_review(PERIOD)
+    assert kept.kept and not build_review(PERIOD).kept
+    same = lambda svgs: {name: re.sub(r"chart-[0-9a-f-]{36}", "chart", svg) for name, svg in svgs.items()}  # noqa: E731
+    drawn = charts.all_charts(kept)
+    assert same(drawn) == same(charts.all_charts(build_review(PERIOD)))  # what a fresh computation draws
+    assert charts.all_charts(stored_review(PERIOD)) is drawn  # not drawn again
+    busier = replace(kept, orders_per_day={k: [n + 7 for n in v] for k, v in kept.orders_per_day.items()})
+    assert same(charts.all_charts(busier))["orders_per_day"] != same(drawn)["orders_per_day"]
+    assert same(charts.all_charts(kept, for_print=True)) != same(drawn)
