@@ -41,7 +41,7 @@ class Product(db.Model):
     name: Mapped[str] = mapped_column(String(200), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    bin_location: Mapped[str] = mapped_column(String(20), default="")
+    bin_location: Mapped[str] = mapped_column(String(20), default="", index=True)  # found by its start
     lead_time_days: Mapped[int] = mapped_column(default=7)
     reorder_point: Mapped[int] = mapped_column(default=0)
     on_hand: Mapped[int] = mapped_column(default=0)

@@ -1,12 +1,12 @@
 """Reading the catalogue: finding products (as a rep types, or in the inventory list),
 stock that needs attention, and the ledger."""
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import select, true
 from sqlalchemy.orm import joinedload
 
 from app.catalog.models import Product, StockMovement
 from app.extensions import db
-from app.textsearch import indexed, rows_with_text, starts_with, words_of
+from app.textsearch import either, indexed, rows_with_text, starts_with, words_of
 
 PRODUCT_TEXT = [Product.sku, Product.name, Product.gtin]
 
@@ -56,7 +56,7 @@ def product_list(q: str = ""):
     with `q` or whose SKU, name or GTIN has its words."""
     stmt = select(Product).order_by(Product.sku)
     if q.strip():
-        stmt = stmt.where(or_(product_text(q), starts_with([Product.bin_location], q.strip())))
+        stmt = stmt.where(either(Product, product_text(q), starts_with([Product.bin_location], q.strip())))
     return stmt
 
 

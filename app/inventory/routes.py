@@ -37,7 +37,7 @@ from app.pagination import paginate
 from app.web.csv_stream import list_csv, orders_csv, wants_csv
 from app.web.inputs import page_arg, queue_args, search_arg
 from app.web.messages import outcome
-from app.web.rendering import render
+from app.web.rendering import lazy, render
 from app.web.transaction import on_refusal
 
 bp = Blueprint("inventory", __name__)
@@ -63,9 +63,11 @@ def index():
     queue, q, page = queue_args(QUEUES)
     if wants_csv():
         return orders_csv(queue_statement(queue, q), f"inventory-{queue.key}.csv")
-    return render("inventory/index.html", queues=QUEUES, queue=queue, q=q, pagination=order_page(queue, q, page),
-                  low_stock=low_stock(), movements=recent_movements(), requests=pending_for("inventory"),
-                  backordered=products_waiting_for_stock())
+    # each part is worked out only if the page, or the region a live refresh asks for, shows it
+    return render("inventory/index.html", queues=QUEUES, queue=queue, q=q,
+                  pagination=lazy(lambda: order_page(queue, q, page)), low_stock=lazy(low_stock),
+                  movements=lazy(recent_movements), requests=lazy(lambda: pending_for("inventory")),
+                  backordered=lazy(products_waiting_for_stock))
 
 
 PRODUCT_COLUMNS = (
