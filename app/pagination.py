@@ -19,7 +19,9 @@ class CappedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         cap = max(self._query_args["cap"], self.page * self.per_page)
-        rows = self._query_args["select"].options(lazyload("*")).order_by(None).limit(cap + 1).subquery()
+        counted = self._query_args["count_of"]
+        counted = self._query_args["select"] if counted is None else counted
+        rows = counted.options(lazyload("*")).order_by(None).limit(cap + 1).subquery()
         total = self._query_args["session"].execute(select(func.count()).select_from(rows)).scalar()
         self.cap, self.capped = cap, total > cap
         return total
@@ -30,15 +32,16 @@ class CappedPagination(SelectPagination):
         return f"{self.cap:,}+" if self.capped else f"{self.total:,}"
 
 
-def paginate(stmt, page: int = 1, per_page: int | None = None):
-    """Page `page` of `stmt`'s rows; a page past the end gives the last page."""
+def paginate(stmt, page: int = 1, per_page: int | None = None, count_of=None):
+    """Page `page` of `stmt`'s rows; a page past the end gives the last page. `count_of`: the
+    statement to count when `stmt` holds only the rows up to this page (the order search)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    pagination = _page(stmt, max(page, 1), per_page)
+    pagination = _page(stmt, max(page, 1), per_page, count_of)
     if pagination.pages and page > pagination.pages:
-        pagination = _page(stmt, pagination.pages, per_page)
+        pagination = _page(stmt, pagination.pages, per_page, count_of)
     return pagination
 
 
-def _page(stmt, page: int, per_page: int) -> CappedPagination:
+def _page(stmt, page: int, per_page: int, count_of=None) -> CappedPagination:
     return CappedPagination(select=stmt, session=db.session(), page=page, per_page=per_page, max_per_page=None,
-                            error_out=False, cap=current_app.config["LIST_COUNT_CAP"])
+                            error_out=False, cap=current_app.config["LIST_COUNT_CAP"], count_of=count_of)

@@ -95,7 +95,7 @@ def rows_with_text(model, columns: list[InstrumentedAttribute], words: list[str]
     match = " AND ".join(_fts_phrase(columns, w) for w in long)
     found = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(match))
     ids = select(model.id).where(model.id.in_(found), *(_word_start(columns, w) for w in short))
-    return unindexed(key, _many(found)).in_(ids)
+    return unindexed(key, finds_many(found)).in_(ids)
 
 
 def either(model, *conditions):
@@ -106,7 +106,7 @@ def either(model, *conditions):
     return model.id.in_(union_all(*(select(model.id).where(c) for c in conditions)))
 
 
-def _many(found) -> bool:
+def finds_many(found) -> bool:
     """Does the index find more than BROAD rows? (A quick look: it stops counting there.)"""
     return db.session.execute(select(func.count()).select_from(found.limit(BROAD + 1).subquery())).scalar() > BROAD
 

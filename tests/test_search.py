@@ -5,9 +5,11 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta
+from urllib.parse import parse_qsl
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.orders import lifecycle
@@ -15,7 +17,9 @@ from app.orders import requests as special_requests
 from app.orders.models import Order
 from app.orders.next_step import next_step
 from app.orders.saved_filters import SavedFilter
+from app.orders.search import OrderSearch, search_statement
 from app.orders.teams import owning_team
+from app.search.routes import _asked
 from app.timeutil import business_today, frozen_clock
 from tests.conftest import csrf_from, log_in, log_out
 
@@ -281,3 +285,33 @@ def test_searching_and_exporting_write_nothing(client, login, order_in):
     for url in ("/search?q=x&late=y&team=sales", "/search.csv?status=confirmed", "/sales/?format=csv"):
         assert client.get(url).status_code == 200  # READS_NEVER_WRITE_STRICT: a write would raise
     assert db.session.execute(select(func.count(Order.id), func.max(Order.version))).one() == before
+
+
+def test_every_page_of_a_broad_word_is_the_whole_searchs_page(app, client, login, monkeypatch, dated, make_product,
+                                                             make_customer):
+    """A word found both in customers' names and in orders' POs: each page, in every sort and
+    with another filter, lists exactly the orders the whole search puts on it (the page is read
+    among each way's first orders, app/orders/search.py `first_orders`), and the count is all."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    product = make_product()
+    penrose = [make_customer(name=f"Penrose {trade}") for trade in ("Joinery", "Plumbing")]
+    made = []
+    for n in range(14):  # customers' orders, other customers' orders with the word in their PO, others
+        order = dated(date(2026, 3, 1) + timedelta(days=(n * 5) % 14), [(product, 1)],
+                      customer=penrose[n % 2] if n % 3 else make_customer())
+        order.customer_reference = f"PO-PENROSE-{n}" if n % 3 == 0 and n % 2 else f"PO-{n}"
+        order.promised_date = date(2026, 4, 1) + timedelta(days=(n * 3) % 7) if n % 4 else None
+        made.append(order)
+    db.session.commit()
+    login("manager")
+    for query in ("q=penrose", "q=penrose&sort=oldest", "q=penrose&sort=promised", "q=penrose&sort=number",
+                  "q=penrose+joinery", "q=penrose&status=draft&start=2026-03-04", "status=draft",
+                  "start=2026-03-04&sort=promised", "q=penrose+jo", "q=po-penrose", f"sku={product.sku}&sort=oldest"):
+        _form, search = _asked(MultiDict(parse_qsl(query)))
+        with app.test_request_context():  # the whole search, unpaged
+            whole = [o.ref for o in db.session.execute(search_statement(search)).scalars()]
+        db.session.rollback()
+        assert whole and isinstance(search, OrderSearch), query
+        pages = [refs(found(client, f"/search?{query}&page={page}")) for page in range(1, len(whole) // 3 + 2)]
+        assert [ref for page in pages for ref in page] == whole, query
+        assert f"{len(whole)} in all" in found(client, f"/search?{query}") or len(whole) <= 3, query

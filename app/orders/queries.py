@@ -43,8 +43,7 @@ def search_filter(q: str):
     than three characters matches the start of the order number or customer code."""
     words = words_of(q)
     if indexed(words):
-        clauses = [and_(*(either(Order, rows_with_text(Order, ORDER_TEXT, [w]),
-                                 rows_with_text(Customer, CUSTOMER_TEXT, [w], key=Order.customer_id)) for w in words))]
+        clauses = [and_(*(either(Order, *word_branches(w)) for w in words))]
     else:  # two characters match most orders: read the list in its order, keep those that start so
         clauses = [starts_with([Order.number + ""], q.strip()),
                    unindexed(Order.customer_id).in_(select(Customer.id).where(starts_with([Customer.code], q.strip())))]
@@ -52,6 +51,13 @@ def search_filter(q: str):
     if parsed is not None and parsed.draft_id is not None:
         clauses.append(Order.id == parsed.draft_id)
     return or_(*clauses)
+
+
+def word_branches(word: str) -> tuple:
+    """SQL: the two ways an order has a word of a search: in its own text (number, PO), or in
+    its customer's (name, code). Each is answered by its own text index."""
+    return (rows_with_text(Order, ORDER_TEXT, [word]),
+            rows_with_text(Customer, CUSTOMER_TEXT, [word], key=Order.customer_id))
 
 
 def queue_statement(queue: Queue, q: str = ""):

@@ -10,9 +10,8 @@ from app.auth.access import restrict_blueprint
 from app.errors import Refusal
 from app.orders import saved_filters
 from app.orders.permissions import roles_for
-from app.orders.search import search_statement
+from app.orders.search import search_page, search_statement
 from app.orders.teams import TEAM_LABELS
-from app.pagination import paginate
 from app.search.forms import SaveFilterForm, SearchForm
 from app.timeutil import business_today
 from app.web.csv_stream import orders_csv
@@ -39,7 +38,7 @@ def _page(form, search, save=None, status=200):
     """The search page: filters, results (or why there are none), the person's saved searches."""
     query = query_of(search) if search else ""
     save = save or SaveFilterForm(formdata=None, query=query)
-    pagination = paginate(search_statement(search), page_arg()) if search else None
+    pagination = search_page(search, page_arg()) if search else None
     return render("search/index.html", oob=("search_errors",), push_url=_search_url(query, page_arg()) if search else None,
                   form=form, search=search, query=query,
                   pagination=pagination, save=save, saved=saved_filters.filters_of(current_user), TEAM_LABELS=TEAM_LABELS,
