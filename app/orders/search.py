@@ -114,11 +114,15 @@ def date_conditions(s: OrderSearch) -> list:
     return _between(Order.created_at, start, end)
 
 
-def conditions(s: OrderSearch, text: bool = True) -> list:
-    """The WHERE conditions of the search (`text` False: all but the free text's)."""
+def conditions(s: OrderSearch, filters: list | None = None) -> list:
+    """The WHERE conditions of the search: its free text's, then `filters` (default: worked
+    out here)."""
+    return ([search_filter(s.q)] if s.q else []) + (filter_conditions(s) if filters is None else filters)
+
+
+def filter_conditions(s: OrderSearch) -> list:
+    """The WHERE conditions of the search's filters (all but its free text)."""
     where = []
-    if s.q and text:
-        where.append(search_filter(s.q))
     if s.sku:
         where.append(has_sku(s.sku))
     where += date_conditions(s)
@@ -133,27 +137,29 @@ def conditions(s: OrderSearch, text: bool = True) -> list:
     return where
 
 
-def search_statement(s: OrderSearch):
-    """The orders the search finds, sorted as asked, with what the list shows (customer,
-    totals, the team each waits for) loaded in the same query."""
-    found = Queue("search", "Search", tuple(conditions(s)), SORTS.get(s.sort, SORTS["newest"])[1])
+def search_statement(s: OrderSearch, where: list | None = None):
+    """The orders the search finds (`where`: its conditions, if already worked out), sorted as
+    asked, with what the list shows (customer, totals, the team each waits for) loaded in the
+    same query."""
+    where = conditions(s) if where is None else where
+    found = Queue("search", "Search", tuple(where), SORTS.get(s.sort, SORTS["newest"])[1])
     return queue_statement(found).options(undefer(Order.owning_team))
 
 
-def first_orders(s: OrderSearch, count: int):
+def first_orders(s: OrderSearch, count: int, filters: list):
     """SQL: the ids of the search's first `count` orders in its sort (or a few more), read
     without the columns the list shows, so that only the page's rows work those out (SQLite
     computes every column of every row it sorts: a status that 70,000 orders share took
     300 ms). A search with a word the text indexes answer is taken apart through each way the
     word can match (the orders' own text, their customers', a DRAFT-id), each way sorted with
     the limit: a surname that 250 customers share finds 5,000 orders, and each index is then
-    read only for what the pages up to `count` show."""
+    read only for what the pages up to `count` show. `filters`: `filter_conditions(s)`."""
     sort = (*SORTS.get(s.sort, SORTS["newest"])[1], Order.id.desc())
     words = words_of(s.q)
     if not s.q.strip() or not indexed(words):
-        return select(Order.id).where(*conditions(s)).order_by(*sort).limit(count)
+        return select(Order.id).where(*conditions(s, filters)).order_by(*sort).limit(count)
     first = next(i for i, w in enumerate(words) if len(w) >= MIN_WORD)
-    rest = [either(Order, *word_branches(w)) for i, w in enumerate(words) if i != first] + conditions(s, text=False)
+    rest = [either(Order, *word_branches(w)) for i, w in enumerate(words) if i != first] + filters
     ways = list(word_branches(words[first]))
     parsed = parse_ref(s.q)
     if parsed is not None and parsed.draft_id is not None:
@@ -164,11 +170,13 @@ def first_orders(s: OrderSearch, count: int):
 
 def search_page(s: OrderSearch, page: int):
     """Page `page` of the search: its rows read among its first orders (`first_orders`), its
-    count from the whole search's conditions (capped)."""
-    stmt = search_statement(s)
-    first = first_orders(s, max(page, 1) * current_app.config["PAGE_SIZE"])
-    counted = select(Order.id).where(*conditions(s))  # what the list counts needs no customer row
-    return paginate(stmt.where(Order.id.in_(first)), page, count_of=counted)
+    count from the whole search's conditions (capped). The filters are worked out once (a
+    SKU's asks how many products it finds)."""
+    filters = filter_conditions(s)
+    where = conditions(s, filters)
+    first = first_orders(s, max(page, 1) * current_app.config["PAGE_SIZE"], filters)
+    counted = select(Order.id).where(*where)  # what the list counts needs no customer row
+    return paginate(search_statement(s, where).where(Order.id.in_(first)), page, count_of=counted)
 
 
 def csv_row(o: Order) -> tuple:
